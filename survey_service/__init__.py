@@ -1,0 +1,1 @@
+"""PAR Survey: the web service (settings, database, auth, routes, services, CLI)."""

@@ -1,0 +1,151 @@
+"""The FastAPI application: routers, error pages, request size limit, static files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from survey_service import db, errors, security, web
+from survey_service.routes import admin, api, public
+from survey_service.settings import Settings
+
+log = logging.getLogger("survey_service")
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+def _error_response(
+    request: Request, status: int, title_key: str, message: str | None, code: str
+) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message or code, "code": code}, status_code=status)
+    ctx = {"title_key": title_key, "message": message, "status": status}
+    return web.render(request, "public/error.html", ctx, status_code=status)
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.DomainError)
+    lang = web.request_language(request)
+    if isinstance(exc, errors.NotAuthenticated) and not _wants_json(request):
+        target = quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
+        return RedirectResponse(f"/admin/login?next={target}", status_code=303)
+    message = exc.text("en") if _wants_json(request) else exc.text(lang)
+    return _error_response(request, exc.status_code, exc.title_key, message, exc.code)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    keys = {404: "error.not_found", 405: "error.method", 413: "error.payload_too_large"}
+    key = keys.get(exc.status_code, "error.bad_request")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    response = _error_response(request, exc.status_code, key, detail, key.split(".")[1])
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if _wants_json(request):
+        detail = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse({"detail": detail, "code": "invalid_input"}, status_code=422)
+    return _error_response(request, 400, "error.bad_request", None, "bad_request")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _wants_json(request):
+        return JSONResponse({"detail": "internal error", "code": "server_error"}, status_code=500)
+    ctx = {"title_key": "error.server", "message": None, "status": 500, "server": True}
+    return web.render(request, "public/error.html", ctx, status_code=500)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 before any route sees them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response = _error_response(
+            request,
+            413,
+            "error.payload_too_large",
+            f"At most {self.limit // 1024} KB may be sent.",
+            "payload_too_large",
+        )
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the application for ``settings`` (read from the environment when not given)."""
+    settings = settings or Settings()
+    app = FastAPI(
+        title="PAR Survey",
+        version="0.1.0",
+        description="Survey collection and satisfaction measurement for the PAR Index.",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine or db.make_engine(settings.resolved_database_url)
+    app.state.signer = security.Signer(settings.resolved_secret_key, settings.session_max_age)
+    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _server_error)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(public.router)
+    app.include_router(admin.router)
+    app.include_router(api.router)
+    return app

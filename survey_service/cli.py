@@ -1,0 +1,187 @@
+"""The ``survey`` command: serve, database migrations, demo data, users, QR exports."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from survey_service import db, errors, qr
+from survey_service.models import Role
+from survey_service.settings import Settings
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the web server (migrating the database first)."""
+    import uvicorn
+
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url)
+    settings.resolved_secret_key  # noqa: B018 - create the key file once, before workers fork
+    print(f"Serving on http://{args.host}:{args.port} ({args.workers} worker(s))", flush=True)
+    uvicorn.run(
+        "survey_service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply every pending migration."""
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url)
+    print("Database schema is up to date.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Bring the schema up to date, then add the demo data that is missing."""
+    from survey_service import demo
+
+    settings = _settings()
+    url = settings.resolved_database_url
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    if args.if_empty and not demo.is_empty(engine):
+        print("The database has data already; the demo was not added again.")
+        password = demo.stored_demo_password(settings)
+        url_line = demo.first_desk_url(engine, settings)
+    else:
+        summary = demo.seed(engine, settings)
+        print(
+            f"Demo: {summary.units_added} units and {summary.desks_added} desks added; "
+            f"open campaign #{summary.campaign_id}."
+        )
+        password, url_line = summary.admin_password, summary.desk_url
+    print(f"Admin sign-in: {settings.public_url('/admin/login')}")
+    print(f"  e-mail:   {demo.DEMO_ADMIN_EMAIL}")
+    print(f"  password: {password or '(set by you earlier; not stored)'}")
+    if url_line:
+        print(f"A desk's citizen form: {url_line}")
+    engine.dispose()
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    """Create a user; the password comes from SURVEY_USER_PASSWORD or a prompt."""
+    from survey_service.services import users as user_service
+
+    password = os.environ.get("SURVEY_USER_PASSWORD")
+    if password is None:
+        if not sys.stdin.isatty():
+            print("error: set SURVEY_USER_PASSWORD or run in a terminal", file=sys.stderr)
+            return 2
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat password: "):
+            print("error: the passwords differ", file=sys.stderr)
+            return 2
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url)
+    engine = db.make_engine(settings.resolved_database_url)
+    with db.session_scope(engine) as session:
+        user = user_service.create_user(
+            session=session, email=args.email, password=password, role=Role(args.role)
+        )
+        print(f"User {user.email} added with role {user.role}.")
+    return 0
+
+
+def cmd_qr_export(args: argparse.Namespace) -> int:
+    """Write one PNG and one SVG per desk with a live code, and index.csv."""
+    from sqlmodel import Session
+
+    from survey_service.services import desks as desk_service
+
+    settings = _settings()
+    engine = db.make_engine(settings.resolved_database_url)
+    with Session(engine) as session:
+        rows = [r for r in desk_service.desk_rows(session=session) if r.code and r.desk.active]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "index.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["unit_code", "unit_name", "desk_id", "desk_name", "desk_code", "url", "png", "svg"]
+        )
+        for row in rows:
+            assert row.code is not None
+            url = settings.public_url(f"/s/{row.code}")
+            stem = f"{row.unit.code}-{row.desk.id}-{row.code}"
+            (out / f"{stem}.png").write_bytes(qr.png(url))
+            (out / f"{stem}.svg").write_bytes(qr.svg(url))
+            writer.writerow(
+                [
+                    row.unit.code,
+                    row.unit.name_vi,
+                    row.desk.id,
+                    row.desk.name_vi,
+                    row.code,
+                    url,
+                    f"{stem}.png",
+                    f"{stem}.svg",
+                ]
+            )
+    print(f"{len(rows)} desks written to {out}/ (index.csv, PNG and SVG per desk).")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``survey``."""
+    parser = argparse.ArgumentParser(prog="survey", description="PAR Survey service")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    database = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
+    database.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        func=cmd_db_upgrade
+    )
+
+    demo = sub.add_parser("demo", help="add the demo campaign, units and desks")
+    demo.add_argument("--if-empty", action="store_true", help="only when there are no units yet")
+    demo.set_defaults(func=cmd_demo)
+
+    user = sub.add_parser("user", help="user accounts").add_subparsers(dest="user", required=True)
+    add = user.add_parser("add", help="add a user")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.set_defaults(func=cmd_user_add)
+
+    qr_cmd = sub.add_parser("qr", help="QR codes").add_subparsers(dest="qr", required=True)
+    export = qr_cmd.add_parser("export", help="write desk QR codes as PNG and SVG")
+    export.add_argument("--out", required=True, help="folder to write into")
+    export.set_defaults(func=cmd_qr_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``survey`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except errors.DomainError as exc:
+        print(f"error: {exc.text('en')}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

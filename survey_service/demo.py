@@ -1,0 +1,153 @@
+"""The demo: HCMC's units and desks, an open campaign for this year, the citizen questionnaire."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+import questionnaires as qn
+from survey_service import db
+from survey_service.models import Campaign, CampaignStatus, Desk, Role, Unit, UnitGroup
+from survey_service.services import campaigns as campaign_service
+from survey_service.services import desks as desk_service
+from survey_service.services import questionnaires as questionnaire_service
+from survey_service.services import users as user_service
+from survey_service.settings import Settings
+
+DEMO_ADMIN_EMAIL = "admin@example.org"
+PASSWORD_FILE = "demo_admin_password"
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What ``survey demo`` did and what to print for the person who ran it."""
+
+    units_added: int
+    desks_added: int
+    campaign_id: int
+    admin_email: str
+    admin_password: str | None
+    desk_url: str | None
+
+
+def load_roster() -> list[dict[str, Any]]:
+    """The demo roster shipped in ``survey_service/demo_data/hcmc_units.yaml``."""
+    text = (resources.files("survey_service") / "demo_data" / "hcmc_units.yaml").read_text("utf-8")
+    units: list[dict[str, Any]] = yaml.safe_load(text)["units"]
+    return units
+
+
+def _seed_units(session: Session, roster: list[dict[str, Any]]) -> tuple[int, int]:
+    units_added = desks_added = 0
+    for entry in roster:
+        unit = session.exec(select(Unit).where(Unit.code == entry["code"])).first()
+        if unit is None:
+            unit = Unit(
+                code=entry["code"],
+                name_vi=entry["name_vi"],
+                name_en=entry["name_en"],
+                group=UnitGroup(entry["group"]),
+                valid_from=entry.get("valid_from"),
+            )
+            session.add(unit)
+            session.flush()
+            units_added += 1
+        existing = set(session.exec(select(Desk.name_vi).where(Desk.unit_id == unit.id)))
+        for desk in entry.get("desks", []):
+            if desk["name_vi"] not in existing:
+                desk_service.create_desk(
+                    session=session, unit=unit, name_vi=desk["name_vi"], name_en=desk["name_en"]
+                )
+                desks_added += 1
+    return units_added, desks_added
+
+
+def _seed_campaign(session: Session, year: int) -> Campaign:
+    name = f"Khảo sát sự hài lòng năm {year}"
+    campaign = session.exec(
+        select(Campaign).where(Campaign.year == year, Campaign.name == name)
+    ).first()
+    if campaign is None:
+        campaign = Campaign(
+            year=year,
+            name=name,
+            status=CampaignStatus.OPEN,
+            period_start=dt.date(year, 1, 1),
+            period_end=dt.date(year, 12, 31),
+        )
+        session.add(campaign)
+        session.flush()
+    version = questionnaire_service.ensure_version(
+        session=session, questionnaire=qn.builtin_definition("citizen")
+    )
+    campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    return campaign
+
+
+def _demo_password(settings: Settings) -> str:
+    """The demo admin's password: SURVEY_DEMO_ADMIN_PASSWORD, or one generated and kept in var/."""
+    given = os.environ.get("SURVEY_DEMO_ADMIN_PASSWORD")
+    if given:
+        return given
+    path = Path(settings.var_dir) / PASSWORD_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(12))
+    return path.read_text().strip()
+
+
+def stored_demo_password(settings: Settings) -> str | None:
+    """The demo admin password kept in var/, if the demo created one."""
+    path = Path(settings.var_dir) / PASSWORD_FILE
+    return path.read_text().strip() if path.exists() else None
+
+
+def is_empty(engine: Engine) -> bool:
+    """Whether the database has no units yet."""
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(Unit)).one() == 0
+
+
+def first_desk_url(engine: Engine, settings: Settings) -> str | None:
+    """The form URL of the first desk with a live code."""
+    with Session(engine) as session:
+        rows = desk_service.desk_rows(session=session)
+    for row in rows:
+        if row.code:
+            return settings.public_url(f"/s/{row.code}")
+    return None
+
+
+def seed(engine: Engine, settings: Settings, *, year: int | None = None) -> DemoSummary:
+    """Add whatever of the demo is missing (running it again adds nothing)."""
+    year = year or campaign_service.today().year
+    with db.session_scope(engine) as session:
+        units_added, desks_added = _seed_units(session, load_roster())
+        campaign = _seed_campaign(session, year)
+        password: str | None = None
+        if user_service.get_by_email(session=session, email=DEMO_ADMIN_EMAIL) is None:
+            password = _demo_password(settings)
+            user_service.create_user(
+                session=session, email=DEMO_ADMIN_EMAIL, password=password, role=Role.ADMIN
+            )
+        assert campaign.id is not None
+        campaign_id = campaign.id
+    return DemoSummary(
+        units_added=units_added,
+        desks_added=desks_added,
+        campaign_id=campaign_id,
+        admin_email=DEMO_ADMIN_EMAIL,
+        admin_password=password or stored_demo_password(settings),
+        desk_url=first_desk_url(engine, settings),
+    )

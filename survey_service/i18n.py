@@ -1,0 +1,126 @@
+"""Interface texts in Vietnamese (the default) and English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LANGUAGES = ("vi", "en")
+
+_TEXTS: dict[str, tuple[str, str]] = {
+    "app.name": ("Khảo sát Chỉ số CCHC", "PAR Survey"),
+    "lang.switch": ("English", "Tiếng Việt"),
+    "form.required": ("bắt buộc", "required"),
+    "form.optional": ("không bắt buộc", "optional"),
+    "form.submit": ("Gửi phiếu khảo sát", "Send my answers"),
+    "form.errors_title": (
+        "Phiếu chưa gửi được. Vui lòng xem lại các câu sau:",
+        "Your answers were not sent yet. Please check these questions:",
+    ),
+    "form.choose_many": ("Có thể chọn nhiều phương án", "You may choose several"),
+    "form.number_range": ("Từ {min} đến {max}", "From {min} to {max}"),
+    "form.max_chars": ("Tối đa {n} ký tự", "At most {n} characters"),
+    "form.desk": ("Nơi giao dịch", "Where you were served"),
+    "form.anonymous": (
+        "Phiếu không ghi tên; câu trả lời chỉ dùng để đánh giá và cải thiện dịch vụ.",
+        "This form is anonymous; answers are used only to assess and improve the service.",
+    ),
+    "thanks.title": ("Cảm ơn Ông/Bà!", "Thank you!"),
+    "thanks.body": (
+        "Ý kiến của Ông/Bà đã được ghi nhận và sẽ góp phần cải thiện dịch vụ hành chính công.",
+        "Your answers have been recorded and will help improve public services.",
+    ),
+    "admin.campaigns": ("Đợt khảo sát", "Campaigns"),
+    "admin.units": ("Đơn vị và quầy", "Units and desks"),
+    "admin.qr_cards": ("Thẻ mã QR", "QR cards"),
+    "admin.signout": ("Đăng xuất", "Sign out"),
+    "admin.signin": ("Đăng nhập", "Sign in"),
+    "admin.email": ("Thư điện tử", "E-mail"),
+    "admin.password": ("Mật khẩu", "Password"),
+    "login.failed": ("Sai thư điện tử hoặc mật khẩu.", "Wrong e-mail or password."),
+    "admin.year": ("Năm", "Year"),
+    "admin.name": ("Tên", "Name"),
+    "admin.status": ("Trạng thái", "Status"),
+    "admin.period": ("Thời gian", "Period"),
+    "admin.start": ("Bắt đầu", "Start"),
+    "admin.end": ("Kết thúc", "End"),
+    "admin.new_campaign": ("Tạo đợt khảo sát mới", "New campaign"),
+    "admin.create": ("Tạo", "Create"),
+    "admin.set_status": ("Đổi", "Set"),
+    "admin.code": ("Mã", "Code"),
+    "admin.group": ("Nhóm", "Group"),
+    "admin.desks": ("Số quầy", "Desks"),
+    "admin.responses": ("Số phiếu", "Responses"),
+    "admin.responses_in": ("Số phiếu (đợt {name})", "Responses ({name})"),
+    "admin.desk": ("Quầy", "Desk"),
+    "admin.link": ("Đường dẫn", "Link"),
+    "admin.actions": ("Thao tác", "Actions"),
+    "admin.rotate": ("Đổi mã", "New code"),
+    "admin.revoke": ("Thu hồi mã", "Withdraw code"),
+    "admin.no_code": ("chưa có mã", "no live code"),
+    "admin.add_desk": ("Thêm quầy", "Add a desk"),
+    "admin.name_vi": ("Tên tiếng Việt", "Name in Vietnamese"),
+    "admin.name_en": ("Tên tiếng Anh", "Name in English"),
+    "admin.print": ("In thẻ QR của đơn vị", "Print this unit's QR cards"),
+    "admin.print_all": ("In thẻ QR của tất cả các quầy", "Print QR cards for every desk"),
+    "group.department": ("Sở, ban, ngành", "Department"),
+    "group.district": ("Quận, huyện", "District"),
+    "status.draft": ("Nháp", "Draft"),
+    "status.open": ("Đang mở", "Open"),
+    "status.closed": ("Đã đóng", "Closed"),
+    "status.published": ("Đã công bố", "Published"),
+    "card.instruction": (
+        "Quét mã để đánh giá mức độ hài lòng về dịch vụ hành chính công tại quầy này.",
+        "Scan to rate the public service at this desk.",
+    ),
+    "card.or_open": ("hoặc mở", "or open"),
+    "error.bad_request": ("Yêu cầu không hợp lệ", "The request is not valid"),
+    "error.not_found": ("Không tìm thấy", "Not found"),
+    "error.gone": ("Đợt khảo sát không còn mở", "This survey is not open"),
+    "error.not_authenticated": ("Cần đăng nhập", "Please sign in"),
+    "error.forbidden": ("Không có quyền truy cập", "You may not do this"),
+    "error.conflict": ("Xung đột dữ liệu", "Conflict"),
+    "error.payload_too_large": ("Dữ liệu gửi lên quá lớn", "What was sent is too large"),
+    "error.invalid_input": ("Dữ liệu không hợp lệ", "Invalid input"),
+    "error.method": ("Thao tác không được hỗ trợ", "This action is not supported"),
+    "error.server": ("Đã có lỗi xảy ra", "Something went wrong"),
+    "error.server_body": (
+        "Hệ thống gặp sự cố. Vui lòng thử lại sau ít phút.",
+        "The service had a problem. Please try again in a few minutes.",
+    ),
+    "error.back": ("Về trang đầu", "Back to the start"),
+    "error.unknown_code": (
+        "Mã QR này không tồn tại hoặc đã bị thu hồi. Vui lòng quét mã đang dán tại quầy.",
+        "This QR code does not exist or has been withdrawn. Please scan the code at the desk.",
+    ),
+    "error.closed": (
+        "Đợt khảo sát đã kết thúc hoặc chưa mở. Cảm ơn Ông/Bà đã quan tâm.",
+        "The survey is closed or has not opened yet. Thank you for your interest.",
+    ),
+    "error.form_broken": (
+        "Phiếu gửi lên không đầy đủ. Vui lòng mở lại đường dẫn và điền lại.",
+        "The form arrived incomplete. Please open the link again and answer once more.",
+    ),
+}
+
+
+def translate(key: str, lang: str, **params: object) -> str:
+    """The text for ``key`` in ``lang``; unknown keys come back as the key itself."""
+    pair = _TEXTS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**params) if params else text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``t(key, **params)`` bound to ``lang``, for templates."""
+
+    def t(key: str, **params: object) -> str:
+        return translate(key, lang, **params)
+
+    return t
+
+
+def pick_language(value: str | None) -> str:
+    """``value`` if it is a supported language, else Vietnamese."""
+    return value if value in LANGUAGES else "vi"

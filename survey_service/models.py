@@ -1,0 +1,234 @@
+"""Database tables (SQLModel) and the schemas the API returns.
+
+Naming follows STYLE.md rule 4: ``XBase`` / ``X(table=True)`` / ``XPublic``. Enumerations are
+stored as short strings so that adding a value needs no database type change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from pydantic import BaseModel
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back time-zone aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use utcnow()")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value
+
+
+def utcnow() -> dt.datetime:
+    """The current time, UTC, aware."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UnitGroup(StrEnum):
+    """The PAR Index ranks departments and districts separately (DOMAIN.md)."""
+
+    DEPARTMENT = "department"
+    DISTRICT = "district"
+
+
+class CampaignStatus(StrEnum):
+    """A campaign's life: configured, collecting answers, closed, results published."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    PUBLISHED = "published"
+
+
+class Channel(StrEnum):
+    """How a response reached us."""
+
+    DESK_QR = "desk_qr"
+    INVITATION = "invitation"
+    PAPER = "paper"
+
+
+class Role(StrEnum):
+    """Roles, from most to least powerful."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    SCORER = "scorer"
+    OBSERVER = "observer"
+
+
+ROLE_RANK = {Role.OBSERVER: 0, Role.SCORER: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
+
+
+def _str(length: int) -> Any:
+    return sa.String(length)
+
+
+# --- units and desks -------------------------------------------------------------------------
+
+
+class UnitBase(SQLModel):
+    code: str = Field(sa_type=_str(16), unique=True, index=True)
+    name_vi: str = Field(sa_type=_str(200))
+    name_en: str = Field(sa_type=_str(200))
+    group: UnitGroup = Field(sa_type=_str(16))
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    successor_code: str | None = Field(default=None, sa_type=_str(16))
+
+
+class Unit(UnitBase, table=True):
+    """A department or district; reorganisations close a unit and name its successor."""
+
+    __tablename__ = "units"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class UnitPublic(UnitBase):
+    id: int
+
+
+class DeskBase(SQLModel):
+    unit_id: int = Field(foreign_key="units.id", index=True, ondelete="RESTRICT")
+    name_vi: str = Field(sa_type=_str(200))
+    name_en: str = Field(sa_type=_str(200))
+    active: bool = True
+
+
+class Desk(DeskBase, table=True):
+    """A one-stop counter (bộ phận một cửa) of a unit."""
+
+    __tablename__ = "desks"
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class DeskCode(SQLModel, table=True):
+    """A short code printed in a desk's QR card; rotating revokes the old one and adds a new one."""
+
+    __tablename__ = "desk_codes"
+    id: int | None = Field(default=None, primary_key=True)
+    desk_id: int = Field(foreign_key="desks.id", index=True, ondelete="CASCADE")
+    code: str = Field(sa_type=_str(16), unique=True, index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# --- questionnaires and campaigns ------------------------------------------------------------
+
+
+class QuestionnaireVersion(SQLModel, table=True):
+    """One version of a questionnaire, identified by the hash of its content; never edited."""
+
+    __tablename__ = "questionnaire_versions"
+    id: int | None = Field(default=None, primary_key=True)
+    questionnaire_id: str = Field(sa_type=_str(64), index=True)
+    audience: str = Field(sa_type=_str(16))
+    content_hash: str = Field(sa_type=_str(64), unique=True)
+    definition: dict[str, Any] = Field(sa_type=JSONType)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CampaignBase(SQLModel):
+    year: int = Field(ge=2000, le=2100, index=True)
+    name: str = Field(sa_type=_str(200), min_length=1)
+    status: CampaignStatus = Field(default=CampaignStatus.DRAFT, sa_type=_str(16))
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+
+
+class Campaign(CampaignBase, table=True):
+    """One annual survey round."""
+
+    __tablename__ = "campaigns"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CampaignPublic(CampaignBase):
+    id: int
+
+
+class CampaignQuestionnaire(SQLModel, table=True):
+    """The questionnaire version a campaign pins for one audience."""
+
+    __tablename__ = "campaign_questionnaires"
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "audience"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", ondelete="CASCADE")
+    audience: str = Field(sa_type=_str(16))
+    questionnaire_version_id: int = Field(
+        foreign_key="questionnaire_versions.id", ondelete="RESTRICT"
+    )
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+class ResponseBase(SQLModel):
+    campaign_id: int = Field(foreign_key="campaigns.id", index=True, ondelete="RESTRICT")
+    questionnaire_version_id: int = Field(
+        foreign_key="questionnaire_versions.id", ondelete="RESTRICT"
+    )
+    unit_id: int = Field(foreign_key="units.id", index=True, ondelete="RESTRICT")
+    desk_id: int | None = Field(default=None, foreign_key="desks.id", ondelete="RESTRICT")
+    channel: Channel = Field(sa_type=_str(16))
+    language: str = Field(default="vi", sa_type=_str(8))
+    submitted_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answers: dict[str, Any] = Field(sa_type=JSONType)
+
+
+class Response(ResponseBase, table=True):
+    """One respondent's answers; stored exactly once per client submission id."""
+
+    __tablename__ = "responses"
+    id: int | None = Field(default=None, primary_key=True)
+    client_submission_id: str = Field(sa_type=_str(64), unique=True)
+
+
+class ResponsePublic(ResponseBase):
+    id: int
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    """A signed-in person: admin, coordinator, scorer or observer."""
+
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(sa_type=_str(254), unique=True, index=True)
+    password_hash: str = Field(sa_type=_str(255))
+    role: Role = Field(sa_type=_str(16))
+    is_active: bool = True
+    session_epoch: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):  # noqa: UP046 - PEP 695 generics need Python 3.12
+    """A page of a list: ``{data, count}`` (STYLE.md rule 4)."""
+
+    data: list[T]
+    count: int

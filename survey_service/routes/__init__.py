@@ -1,0 +1,1 @@
+"""HTTP routes: thin functions that call services (STYLE.md rule 3)."""

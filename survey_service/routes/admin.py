@@ -1,0 +1,244 @@
+"""Admin pages: sign-in, campaigns, units and desks, printable QR cards."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from survey_service import errors, i18n, qr, security, web
+from survey_service.deps import (
+    CoordinatorUser,
+    CsrfChecked,
+    ObserverUser,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+)
+from survey_service.models import CampaignBase, CampaignStatus
+from survey_service.services import campaigns as campaign_service
+from survey_service.services import desks as desk_service
+from survey_service.services import units as unit_service
+from survey_service.services import users as user_service
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/admin/campaigns"
+
+
+@router.get("")
+def admin_home() -> Response:
+    """The admin area starts at the campaigns."""
+    return RedirectResponse("/admin/campaigns", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:  # noqa: A002
+    """The sign-in form."""
+    if user is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return web.render(request, "admin/login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _csrf: CsrfChecked,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1024)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",  # noqa: A002
+) -> Response:
+    """Check the credentials and start a session."""
+    user = user_service.authenticate(session=session, email=email, password=password)
+    if user is None:
+        ctx = {"next": _safe_next(next), "error": "login.failed", "email": email}
+        return web.render(request, "admin/login.html", ctx, status_code=401)
+    assert user.id is not None
+    signer: security.Signer = request.app.state.signer
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        security.SESSION_COOKIE,
+        signer.dump_session(security.SessionData(user.id, user.session_epoch)),
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(_csrf: CsrfChecked) -> Response:
+    """End this browser's session."""
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(security.SESSION_COOKIE, path="/")
+    return response
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+
+@router.get("/campaigns")
+def campaigns_page(request: Request, session: SessionDep, user: ObserverUser) -> Response:
+    """Every campaign with its status."""
+    ctx = {
+        "campaigns": campaign_service.list_campaigns(session=session),
+        "statuses": list(CampaignStatus),
+        "form_error": None,
+    }
+    return web.render(request, "admin/campaigns.html", ctx)
+
+
+@router.post("/campaigns")
+def campaign_create(
+    request: Request,
+    session: SessionDep,
+    user: CoordinatorUser,
+    _csrf: CsrfChecked,
+    year: Annotated[str, Form()] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    period_start: Annotated[str, Form()] = "",
+    period_end: Annotated[str, Form()] = "",
+) -> Response:
+    """Add a draft campaign."""
+    try:
+        campaign_in = CampaignBase.model_validate(
+            {
+                "year": year,
+                "name": name.strip(),
+                "period_start": period_start or None,
+                "period_end": period_end or None,
+            }
+        )
+        campaign_service.create_campaign(session=session, campaign_in=campaign_in)
+    except (ValidationError, errors.InvalidInput) as exc:
+        message = exc.text("en") if isinstance(exc, errors.DomainError) else _first_error(exc)
+        ctx = {
+            "campaigns": campaign_service.list_campaigns(session=session),
+            "statuses": list(CampaignStatus),
+            "form_error": message,
+        }
+        return web.render(request, "admin/campaigns.html", ctx, status_code=422)
+    return RedirectResponse("/admin/campaigns", status_code=303)
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+@router.post("/campaigns/{campaign_id}/status")
+def campaign_status(
+    campaign_id: int,
+    session: SessionDep,
+    user: CoordinatorUser,
+    _csrf: CsrfChecked,
+    status: Annotated[CampaignStatus, Form()],
+) -> Response:
+    """Open, close or publish a campaign."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    campaign_service.set_status(session=session, campaign=campaign, status=status)
+    return RedirectResponse("/admin/campaigns", status_code=303)
+
+
+# --- units, desks and QR cards ----------------------------------------------------------------
+
+
+@router.get("/units")
+def units_page(request: Request, session: SessionDep, user: ObserverUser) -> Response:
+    """Units with desk and response counts."""
+    campaigns = campaign_service.list_campaigns(session=session)
+    campaign = campaigns[0] if campaigns else None
+    rows = unit_service.unit_rows(session=session, campaign_id=campaign.id if campaign else None)
+    return web.render(request, "admin/units.html", {"rows": rows, "campaign": campaign})
+
+
+@router.get("/units/{unit_id}")
+def unit_page(request: Request, unit_id: int, session: SessionDep, user: ObserverUser) -> Response:
+    """One unit's desks, their live codes and response counts."""
+    unit = unit_service.get_unit(session=session, unit_id=unit_id)
+    rows = desk_service.desk_rows(session=session, unit_id=unit_id)
+    return web.render(request, "admin/unit.html", {"unit": unit, "rows": rows})
+
+
+@router.post("/units/{unit_id}/desks")
+def desk_create(
+    unit_id: int,
+    session: SessionDep,
+    user: CoordinatorUser,
+    _csrf: CsrfChecked,
+    name_vi: Annotated[str, Form(min_length=1, max_length=200)],
+    name_en: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Add a desk (with a fresh code) to a unit."""
+    unit = unit_service.get_unit(session=session, unit_id=unit_id)
+    desk_service.create_desk(session=session, unit=unit, name_vi=name_vi, name_en=name_en)
+    return RedirectResponse(f"/admin/units/{unit_id}", status_code=303)
+
+
+@router.post("/desks/{desk_id}/rotate")
+def desk_rotate(
+    desk_id: int, session: SessionDep, user: CoordinatorUser, _csrf: CsrfChecked
+) -> Response:
+    """Replace a desk's code; the old card stops working."""
+    desk = desk_service.get_desk(session=session, desk_id=desk_id)
+    desk_service.rotate_code(session=session, desk=desk)
+    return RedirectResponse(f"/admin/units/{desk.unit_id}", status_code=303)
+
+
+@router.post("/desks/{desk_id}/revoke")
+def desk_revoke(
+    desk_id: int, session: SessionDep, user: CoordinatorUser, _csrf: CsrfChecked
+) -> Response:
+    """Withdraw a desk's code without a replacement."""
+    desk = desk_service.get_desk(session=session, desk_id=desk_id)
+    desk_service.revoke_code(session=session, desk=desk)
+    return RedirectResponse(f"/admin/units/{desk.unit_id}", status_code=303)
+
+
+def _live_url(session: SessionDep, settings: SettingsDep, desk_id: int) -> str:
+    desk = desk_service.get_desk(session=session, desk_id=desk_id)
+    code = desk_service.live_code(session=session, desk=desk)
+    if code is None:
+        raise errors.NotFound(message_en="This desk has no live code; issue one first.")
+    return settings.public_url(f"/s/{code.code}")
+
+
+@router.get("/desks/{desk_id}/qr.png")
+def desk_qr_png(
+    desk_id: int, session: SessionDep, settings: SettingsDep, user: CoordinatorUser
+) -> Response:
+    """The desk's QR code as PNG."""
+    return Response(qr.png(_live_url(session, settings, desk_id)), media_type="image/png")
+
+
+@router.get("/desks/{desk_id}/qr.svg")
+def desk_qr_svg(
+    desk_id: int, session: SessionDep, settings: SettingsDep, user: CoordinatorUser
+) -> Response:
+    """The desk's QR code as SVG."""
+    return Response(qr.svg(_live_url(session, settings, desk_id)), media_type="image/svg+xml")
+
+
+@router.get("/qr-cards")
+def qr_cards(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CoordinatorUser,
+    unit_id: int | None = None,
+) -> Response:
+    """A4 sheets of QR cards (all desks, or one unit's), ready to print."""
+    rows = [r for r in desk_service.desk_rows(session=session, unit_id=unit_id) if r.code]
+    cards = [(row, settings.public_url(f"/s/{row.code}")) for row in rows]
+    ctx = {"cards": cards, "t_vi": i18n.translator("vi")}
+    return web.render(request, "admin/qr_cards.html", ctx)

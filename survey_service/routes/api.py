@@ -1,0 +1,39 @@
+"""JSON API under ``/api/v1`` (OpenAPI at ``/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from survey_service.deps import ObserverUser, ScorerUser, SessionDep
+from survey_service.models import CampaignPublic, Page, ResponsePublic
+from survey_service.services import campaigns as campaign_service
+from survey_service.services import responses as response_service
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+@router.get("/campaigns", response_model=Page[CampaignPublic])
+def list_campaigns(session: SessionDep, user: ObserverUser) -> Page[CampaignPublic]:
+    """Every campaign, newest first."""
+    campaigns = campaign_service.list_campaigns(session=session)
+    data = [CampaignPublic.model_validate(c, from_attributes=True) for c in campaigns]
+    return Page[CampaignPublic](data=data, count=len(data))
+
+
+@router.get("/campaigns/{campaign_id}/responses", response_model=Page[ResponsePublic])
+def list_responses(
+    campaign_id: int,
+    session: SessionDep,
+    user: ScorerUser,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Page[ResponsePublic]:
+    """A page of the campaign's responses (``count`` is the total, not the page size)."""
+    campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    rows, total = response_service.list_responses(
+        session=session, campaign_id=campaign_id, offset=offset, limit=limit
+    )
+    data = [ResponsePublic.model_validate(r, from_attributes=True) for r in rows]
+    return Page[ResponsePublic](data=data, count=total)

@@ -1,0 +1,129 @@
+"""Responses: validated, then stored exactly once per client submission id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+import questionnaires as qn
+from survey_service import errors
+from survey_service.models import (
+    Campaign,
+    Channel,
+    QuestionnaireVersion,
+    Response,
+    utcnow,
+)
+from survey_service.services import questionnaires as questionnaire_service
+
+SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Where an answer comes from: campaign, version, unit, desk and channel."""
+
+    campaign: Campaign
+    version: QuestionnaireVersion
+    unit_id: int
+    desk_id: int | None
+    channel: Channel
+    language: str = "vi"
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The stored response, and whether this call stored it (False: it was a repeat)."""
+
+    response_id: int
+    created: bool
+
+
+def check_submission_id(value: str | None) -> str:
+    """The client submission id, or a clear error when it is missing or malformed."""
+    if value is None or not SUBMISSION_ID.match(value):
+        raise errors.InvalidInput(
+            "Phiếu gửi lên không đầy đủ. Vui lòng mở lại đường dẫn và điền lại.",
+            message_en="The form arrived incomplete (no valid submission id). "
+            "Please open the link again and answer once more.",
+        )
+    return value
+
+
+def submit(
+    *, session: Session, submission: Submission, client_submission_id: str, raw: Mapping[str, Any]
+) -> Stored:
+    """Validate ``raw`` against the pinned version and store it once.
+
+    A repeat of a client submission id (double tap, back-and-resubmit, network retry) stores
+    nothing and returns the first response. Invalid answers raise ``qn.AnswersInvalid``.
+    """
+    client_submission_id = check_submission_id(client_submission_id)
+    existing = _by_submission_id(session=session, client_submission_id=client_submission_id)
+    if existing is not None:
+        return Stored(existing, created=False)
+    questionnaire = questionnaire_service.parsed(submission.version)
+    answers = qn.validate_answers(questionnaire, raw)
+    values = {
+        "campaign_id": submission.campaign.id,
+        "questionnaire_version_id": submission.version.id,
+        "unit_id": submission.unit_id,
+        "desk_id": submission.desk_id,
+        "channel": submission.channel.value,
+        "language": submission.language,
+        "submitted_at": utcnow(),
+        "answers": answers,
+        "client_submission_id": client_submission_id,
+    }
+    new_id = _insert_once(session=session, values=values)
+    if new_id is None:  # a concurrent request with the same id won the race
+        found = _by_submission_id(session=session, client_submission_id=client_submission_id)
+        assert found is not None
+        return Stored(found, created=False)
+    return Stored(new_id, created=True)
+
+
+def _by_submission_id(*, session: Session, client_submission_id: str) -> int | None:
+    return session.exec(
+        select(Response.id).where(Response.client_submission_id == client_submission_id)
+    ).first()
+
+
+def _insert_once(*, session: Session, values: dict[str, Any]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id: atomic under concurrency on both databases."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Response.__table__  # type: ignore[attr-defined]
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["client_submission_id"])
+        .returning(table.c.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def list_responses(
+    *, session: Session, campaign_id: int, offset: int, limit: int
+) -> tuple[list[Response], int]:
+    """A page of a campaign's responses in submission order, and their total count."""
+    where = Response.campaign_id == campaign_id
+    total = session.exec(select(func.count()).select_from(Response).where(where)).one()
+    rows = session.exec(
+        select(Response).where(where).order_by(col(Response.id)).offset(offset).limit(limit)
+    )
+    return list(rows), int(total)
+
+
+def get_response(*, session: Session, response_id: int) -> Response:
+    """A response by id, or 404."""
+    response = session.get(Response, response_id)
+    if response is None:
+        raise errors.NotFound(message_en=f"No response {response_id}.")
+    return response

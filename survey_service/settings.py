@@ -1,0 +1,56 @@
+"""Settings: environment variables with the prefix ``SURVEY_`` (one pydantic-settings class)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; see the README's "Settings" table."""
+
+    model_config = SettingsConfigDict(env_prefix="SURVEY_", extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), description="Folder for the SQLite file and keys")
+    database_url: str = Field(default="", description="SQLAlchemy URL; SQLite under var/ if empty")
+    secret_key: str = Field(default="", description="Signs cookies; generated into var/ if empty")
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Base of the links printed in QR codes"
+    )
+    session_max_age: int = Field(default=8 * 3600, description="Admin session lifetime, seconds")
+    max_body_bytes: int = Field(default=64 * 1024, description="Largest request body accepted")
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, with the embedded SQLite default and psycopg 3 as the PG driver."""
+        url = self.database_url.strip()
+        if not url:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            return f"sqlite:///{(self.var_dir / 'survey.db').resolve()}"
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The secret key: from the environment, or generated once and kept in ``var/``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.var_dir / "secret_key"
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    def public_url(self, path: str) -> str:
+        """An absolute public URL for ``path`` (which starts with "/")."""
+        return self.public_base_url.rstrip("/") + path
