@@ -21,7 +21,7 @@ from survey_service.services import campaigns as campaign_service
 from survey_service.services import desks as desk_service
 from survey_service.services import questionnaires as questionnaire_service
 from survey_service.services import users as user_service
-from survey_service.settings import Settings
+from survey_service.settings import Settings, read_or_create
 
 DEMO_ADMIN_EMAIL = "admin@example.org"
 PASSWORD_FILE = "demo_admin_password"
@@ -98,13 +98,7 @@ def _demo_password(settings: Settings) -> str:
     given = os.environ.get("SURVEY_DEMO_ADMIN_PASSWORD")
     if given:
         return given
-    path = Path(settings.var_dir) / PASSWORD_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(12))
-    return path.read_text().strip()
+    return read_or_create(Path(settings.var_dir) / PASSWORD_FILE, lambda: secrets.token_urlsafe(12))
 
 
 def stored_demo_password(settings: Settings) -> str | None:

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def read_or_create(path: Path, make: Callable[[], str]) -> str:
+    """The text kept in ``path`` (mode 600), written from ``make()`` by the first process to ask."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process won the race; read what it wrote
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(make())
+    return path.read_text().strip()
 
 
 class Settings(BaseSettings):
@@ -43,13 +58,7 @@ class Settings(BaseSettings):
         """The secret key: from the environment, or generated once and kept in ``var/``."""
         if self.secret_key:
             return self.secret_key
-        path = self.var_dir / "secret_key"
-        if not path.exists():
-            self.var_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return read_or_create(self.var_dir / "secret_key", lambda: secrets.token_urlsafe(48))
 
     def public_url(self, path: str) -> str:
         """An absolute public URL for ``path`` (which starts with "/")."""

@@ -40,12 +40,23 @@ def _desk_form_context(session: SessionDep, code: str) -> dict[str, Any]:
     found = desk_service.find_by_code(session=session, code=code)
     campaign = campaign_service.collecting_campaign(session=session)
     version = campaign_service.pinned_version(session=session, campaign=campaign, audience=CITIZEN)
+    questionnaire = questionnaire_service.parsed(version)
     return {
         "found": found,
         "campaign": campaign,
         "version": version,
-        "questionnaire": questionnaire_service.parsed(version),
+        "questionnaire": questionnaire,
+        "numbers": {item.id: n for n, item in enumerate(questionnaire.items, start=1)},
+        "error_groups": _error_groups,
     }
+
+
+def _error_groups(errors: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """Errors grouped by message, keeping item order, so the summary stays short."""
+    groups: dict[str, list[str]] = {}
+    for item_id, message in errors.items():
+        groups.setdefault(message, []).append(item_id)
+    return list(groups.items())
 
 
 @router.get("/s/{code}", include_in_schema=False)

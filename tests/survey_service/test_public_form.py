@@ -199,3 +199,24 @@ def test_unknown_page_is_friendly_404(client: TestClient, engine: Engine) -> Non
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert "Không tìm thấy" in response.text
+
+
+def test_unexpected_error_shows_a_friendly_page_without_traceback(settings, engine: Engine) -> None:
+    from survey_service.app import create_app
+
+    app = create_app(settings, engine=engine)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        response = test_client.get("/boom")
+    assert response.status_code == 500
+    assert "Đã có lỗi xảy ra" in response.text
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_wrong_method_is_a_friendly_405(client: TestClient, engine: Engine) -> None:
+    response = client.put("/healthz")
+    assert response.status_code == 405
