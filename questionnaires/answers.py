@@ -1,24 +1,38 @@
-"""Validating answers against a questionnaire.
+"""Validating answers against a questionnaire, with skip logic.
 
-A pydantic model is built from the questionnaire (one field per item), cached by the version's
-content hash, and every validation error is re-rooted to the item it concerns so a form can show it
-in place (STYLE.md rule 9).
+A pydantic model is built from the questionnaire (one optional field per item), cached by the
+version's content hash; which items are asked (``relevant``) and so which are required is decided
+item by item from the earlier answers. Answers to items hidden by skip logic are dropped. Every
+error is re-rooted to the item it concerns so a form can show it in place (STYLE.md rule 9).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    create_model,
+)
 
+from questionnaires import expressions
 from questionnaires.loader import content_hash
 from questionnaires.schema import NOT_APPLICABLE, Item, ItemType, Questionnaire
 
 Answers = dict[str, Any]
-"""Clean answers: item id → int, str or list of str; unanswered optional items are absent."""
+"""Clean answers: item id → int, str (dates ISO) or list of str; unasked items are absent."""
+
+Context = Mapping[str, Any]
+"""Values of the context variables (``unit_group``) that skip logic may read."""
 
 _MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("Vui lòng trả lời câu hỏi này.", "Please answer this question."),
@@ -34,6 +48,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Quá dài: tối đa {max_length} ký tự.",
         "Too long: at most {max_length} characters.",
     ),
+    "date": ("Vui lòng nhập ngày theo dạng năm-tháng-ngày.", "Please enter a date (YYYY-MM-DD)."),
     "unknown": ("Câu hỏi này không có trong phiếu.", "This question is not in the questionnaire."),
     "invalid": ("Câu trả lời không hợp lệ.", "This answer is not valid."),
 }
@@ -68,27 +83,28 @@ class AnswersInvalid(ValueError):
         return out
 
 
+def _choice_type(values: tuple[Any, ...]) -> Any:
+    return Literal[values]  # built at run time from the options
+
+
 def _field_type(questionnaire: Questionnaire, item: Item) -> Any:
     values = tuple(o.value for o in questionnaire.choices(item))
-    if item.type in (ItemType.SCALE5, ItemType.SINGLE_CHOICE, ItemType.YES_NO):
-        allowed = values + ((NOT_APPLICABLE,) if item.not_applicable else ())
-        return Literal[allowed]  # built at run time from the options
+    single = (ItemType.SCALE5, ItemType.SINGLE_CHOICE, ItemType.YES_NO, ItemType.RATING10)
+    if item.type in single:
+        return _choice_type(values + ((NOT_APPLICABLE,) if item.not_applicable else ()))
     if item.type is ItemType.MULTIPLE_CHOICE:
-        options = Literal[values]  # type: ignore[valid-type]
-        minimum = 1 if item.required else 0
-        return Annotated[list[options], Field(min_length=minimum)]
+        return list[_choice_type(values)]  # type: ignore[misc]
     if item.type is ItemType.INTEGER:
         return Annotated[int, Field(strict=True, ge=item.min, le=item.max)]
-    return Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=item.max_length)
-    ]
+    if item.type is ItemType.DATE:
+        return dt.date
+    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=item.max_length)]
 
 
 def _build_model(questionnaire: Questionnaire) -> type[BaseModel]:
-    fields: dict[str, Any] = {}
-    for item in questionnaire.items:
-        annotation = _field_type(questionnaire, item)
-        fields[item.id] = (annotation, ...) if item.required else (annotation | None, None)
+    fields: dict[str, Any] = {
+        item.id: (_field_type(questionnaire, item) | None, None) for item in questionnaire.items
+    }
     config = ConfigDict(extra="forbid", strict=False)
     model: type[BaseModel] = create_model(
         f"Answers_{questionnaire.id}", __config__=config, **fields
@@ -110,19 +126,42 @@ def answer_model(questionnaire: Questionnaire) -> type[BaseModel]:
     return model
 
 
+@lru_cache(maxsize=4096)
+def parsed_expression(text: str) -> expressions.Expression:
+    """A ``relevant`` expression, parsed once per process."""
+    return expressions.parse(text)
+
+
+def asked_items(
+    questionnaire: Questionnaire, raw: Mapping[str, Any], context: Context | None = None
+) -> list[Item]:
+    """The items skip logic shows, given the answers so far (hidden items count as unanswered)."""
+    values: dict[str, Any] = dict(context or {})
+    asked: list[Item] = []
+    for section in questionnaire.sections:
+        shown = section.relevant is None or expressions.evaluate(
+            parsed_expression(section.relevant), values
+        )
+        for item in section.items:
+            if shown and (
+                item.relevant is None
+                or expressions.evaluate(parsed_expression(item.relevant), values)
+            ):
+                asked.append(item)
+                values[item.id] = raw.get(item.id)
+    return asked
+
+
 def _error_code(err: Mapping[str, Any], item: Item | None) -> tuple[str, dict[str, Any]]:
     kind = err["type"]
     if item is None:
         return "unknown", {}
-    if kind == "missing" or (kind == "too_short" and item.type is not ItemType.TEXT):
-        return "missing", {}
-    if kind == "string_too_short":
-        return "missing", {}
     if kind == "literal_error":
-        multiple = item.type is ItemType.MULTIPLE_CHOICE
-        return ("choices" if multiple else "choice"), {}
+        return ("choices" if item.type is ItemType.MULTIPLE_CHOICE else "choice"), {}
     if kind.startswith("int_"):
         return "integer", {}
+    if kind.startswith("date_"):
+        return "date", {}
     if kind == "greater_than_equal":
         return "too_small", {"min": item.min}
     if kind == "less_than_equal":
@@ -132,20 +171,48 @@ def _error_code(err: Mapping[str, Any], item: Item | None) -> tuple[str, dict[st
     return "invalid", {}
 
 
-def validate_answers(questionnaire: Questionnaire, raw: Mapping[str, Any]) -> Answers:
-    """Check ``raw`` (item id → value); return clean answers or raise :class:`AnswersInvalid`."""
-    model = answer_model(questionnaire)
+def _is_empty(value: Any) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def check_answers(
+    questionnaire: Questionnaire,
+    raw: Mapping[str, Any],
+    context: Context | None = None,
+) -> tuple[Answers, list[AnswerError]]:
+    """Clean answers of the asked items and the errors, item by item, in questionnaire order."""
+    known = {item.id: item for item in questionnaire.items}
+    errors = [AnswerError(key, "unknown", {}) for key in raw if key not in known]
+    asked = asked_items(questionnaire, raw, context)
+    kept = {i.id: raw[i.id] for i in asked if i.id in raw and not _is_empty(raw[i.id])}
+    errors += [AnswerError(i.id, "missing", {}) for i in asked if i.required and i.id not in kept]
+    clean: Answers = {}
     try:
-        parsed = model.model_validate(dict(raw))
+        parsed = answer_model(questionnaire).model_validate(kept)
+        clean = {k: v for k, v in parsed.model_dump().items() if not _is_empty(v)}
     except ValidationError as exc:
-        known = {item.id: item for item in questionnaire.items}
-        errors = []
         for err in exc.errors():
-            item_id = str(err["loc"][0]) if err["loc"] else "(answers)"
-            code, params = _error_code(err, known.get(item_id))
-            errors.append(AnswerError(item_id, code, params))
-        raise AnswersInvalid(errors) from None
-    return {k: v for k, v in parsed.model_dump().items() if v is not None and v != []}
+            item_id = str(err["loc"][0])
+            errors.append(AnswerError(item_id, *_error_code(err, known.get(item_id))))
+    order = {item_id: n for n, item_id in enumerate(known)}
+    errors.sort(key=lambda e: order.get(e.item_id, -1))
+    clean = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in clean.items()}
+    return clean, errors
+
+
+def validate_answers(
+    questionnaire: Questionnaire, raw: Mapping[str, Any], context: Context | None = None
+) -> Answers:
+    """Check ``raw`` (item id → value); return clean answers or raise :class:`AnswersInvalid`."""
+    clean, errors = check_answers(questionnaire, raw, context)
+    if errors:
+        raise AnswersInvalid(errors)
+    return clean
+
+
+def errors_within(errors: list[AnswerError], item_ids: Collection[str]) -> list[AnswerError]:
+    """The errors that concern the items ``item_ids`` (one page of a paged form)."""
+    return [e for e in errors if e.item_id in item_ids]
 
 
 def _coerce_int(text: str) -> int | str:
@@ -162,9 +229,8 @@ def _from_form_item(item: Item, values: list[str]) -> Any:
     if not values:
         return None
     value = values[0]
-    if item.type is ItemType.SCALE5 and value != NOT_APPLICABLE:
-        return _coerce_int(value)
-    if item.type is ItemType.INTEGER:
+    numeric = (ItemType.SCALE5, ItemType.RATING10, ItemType.INTEGER)
+    if item.type in numeric and value != NOT_APPLICABLE:
         return _coerce_int(value)
     return value
 
@@ -174,13 +240,18 @@ def form_field(item_id: str) -> str:
     return f"q_{item_id}"
 
 
-def from_form(questionnaire: Questionnaire, getlist: Callable[[str], list[str]]) -> dict[str, Any]:
-    """Turn submitted form fields (``q_<item id>``) into raw answers for :func:`validate_answers`.
+def from_form(
+    questionnaire: Questionnaire,
+    getlist: Callable[[str], list[str]],
+    items: Collection[Item] | None = None,
+) -> dict[str, Any]:
+    """Turn submitted form fields (``q_<item id>``) into raw answers for :func:`check_answers`.
 
-    Empty fields count as unanswered; fields of items not in the questionnaire are ignored.
+    Empty fields count as unanswered; fields of other items are ignored. ``items`` limits the
+    reading to one page's items.
     """
     raw: dict[str, Any] = {}
-    for item in questionnaire.items:
+    for item in items if items is not None else questionnaire.items:
         value = _from_form_item(item, getlist(form_field(item.id)))
         if value is not None:
             raw[item.id] = value

@@ -5,9 +5,20 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    model_validator,
+)
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+NOT_APPLICABLE: Literal["na"] = "na"
+"""The stored value of a "not applicable / don't know" answer (never scored)."""
 
 
 class Audience(StrEnum):
@@ -27,6 +38,15 @@ class ItemType(StrEnum):
     YES_NO = "yes_no"
     INTEGER = "integer"
     TEXT = "text"
+    RATING10 = "rating10"
+    DATE = "date"
+
+
+class Layout(StrEnum):
+    """How a form is paged: everything on one page, or one section per page with progress."""
+
+    ONE_PAGE = "one_page"
+    SECTION_PER_PAGE = "section_per_page"
 
 
 class _Strict(BaseModel):
@@ -50,6 +70,7 @@ class Option(_Strict):
     value: Identifier | int
     vi: str = Field(min_length=1)
     en: str = Field(min_length=1)
+    score: float | None = None
 
     def label(self, lang: str) -> str:
         """The option's label in ``lang``."""
@@ -78,6 +99,8 @@ class Item(_Strict):
     min: int | None = None
     max: int | None = None
     max_length: int | None = Field(default=None, ge=1, le=10_000)
+    reverse: bool = False
+    relevant: str | None = None
 
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Item:
@@ -98,14 +121,19 @@ class Item(_Strict):
         values = [o.value for o in self.options]
         if len(set(values)) != len(values):
             raise ValueError("option values must be unique")
+        if NOT_APPLICABLE in values:
+            raise ValueError(f"'{NOT_APPLICABLE}' is reserved for the not-applicable answer")
+        if self.reverse and t not in (ItemType.SCALE5, ItemType.RATING10):
+            raise ValueError("'reverse' is allowed only on scale5 and rating10 items")
         return self
 
 
 class Section(_Strict):
-    """A titled group of items shown together."""
+    """A titled group of items shown together (a page in the section-per-page layout)."""
 
     id: Identifier
     title: Text
+    relevant: str | None = None
     items: tuple[Item, ...] = Field(min_length=1)
 
 
@@ -114,6 +142,7 @@ class Questionnaire(_Strict):
 
     id: Identifier
     audience: Audience
+    layout: Layout = Layout.ONE_PAGE
     title: Text
     intro: Text
     dimensions: tuple[Dimension, ...] = ()
@@ -121,20 +150,14 @@ class Questionnaire(_Strict):
     sections: tuple[Section, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> Questionnaire:
-        ids = [item.id for item in self.items]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"item ids must be unique; repeated: {', '.join(duplicates)}")
-        dimension_ids = {d.id for d in self.dimensions}
-        for name, points in self.scales.items():
-            if [p.value for p in points] != list(range(1, len(points) + 1)):
-                raise ValueError(f"scale '{name}' must list the values 1, 2, … in order")
-        for item in self.items:
-            if item.dimension is not None and item.dimension not in dimension_ids:
-                raise ValueError(f"item '{item.id}': unknown dimension '{item.dimension}'")
-            if item.scale is not None and len(self.scales.get(item.scale, ())) != 5:
-                raise ValueError(f"item '{item.id}': scale '{item.scale}' is not a 5-point scale")
+    def _references_resolve(self, info: ValidationInfo) -> Questionnaire:
+        if info.context and info.context.get("structure_only"):
+            return self  # `survey questionnaire check` runs these checks itself, with paths
+        from questionnaires.checks import semantic_problems
+
+        problems = semantic_problems(self)
+        if problems:
+            raise ValueError("; ".join(f"{p.where}: {p.message}" for p in problems))
         return self
 
     @property
@@ -149,6 +172,13 @@ class Questionnaire(_Strict):
                 return item
         raise KeyError(item_id)
 
+    def section_of(self, item_id: str) -> Section:
+        """The section that holds item ``item_id``."""
+        for section in self.sections:
+            if any(item.id == item_id for item in section.items):
+                return section
+        raise KeyError(item_id)
+
     def choices(self, item: Item) -> tuple[Option, ...]:
         """The options a respondent picks from for ``item`` (scale points for scale5)."""
         if item.type is ItemType.SCALE5:
@@ -156,6 +186,8 @@ class Questionnaire(_Strict):
             return self.scales[item.scale]
         if item.type is ItemType.YES_NO:
             return YES_NO_OPTIONS
+        if item.type is ItemType.RATING10:
+            return RATING10_OPTIONS
         return item.options
 
 
@@ -164,5 +196,9 @@ YES_NO_OPTIONS: tuple[Option, ...] = (
     Option(value="no", vi="Không", en="No"),
 )
 
-NOT_APPLICABLE: Literal["na"] = "na"
-"""The stored value of a "not applicable / don't know" answer (never scored)."""
+RATING10_OPTIONS: tuple[Option, ...] = tuple(
+    Option(value=v, vi=str(v), en=str(v)) for v in range(11)
+)
+
+CONTEXT_VARIABLES = frozenset({"unit_group"})
+"""Names that skip logic may use besides items: ``${unit_group}`` is the rated unit's group."""

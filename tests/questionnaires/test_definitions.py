@@ -57,7 +57,7 @@ def test_content_hash_is_stable_and_follows_content() -> None:
     [
         (
             lambda d: d["sections"][1]["items"].append(d["sections"][0]["items"][0]),
-            "item ids must be unique; repeated: access_information",
+            "duplicate item id 'access_information'",
         ),
         (
             lambda d: d["sections"][0]["items"][0].update(dimension="speed"),
