@@ -8,6 +8,7 @@ from questionnaires.answers import (
     Answers,
     AnswersInvalid,
     Context,
+    Shown,
     answer_model,
     asked_items,
     check_answers,
@@ -15,6 +16,7 @@ from questionnaires.answers import (
     form_field,
     from_form,
     parsed_expression,
+    shown,
     validate_answers,
 )
 from questionnaires.checks import Problem, semantic_problems
@@ -63,6 +65,7 @@ __all__ = [
     "Problem",
     "Questionnaire",
     "Section",
+    "Shown",
     "Text",
     "answer_model",
     "asked_items",
@@ -81,5 +84,6 @@ __all__ = [
     "score_range",
     "scores",
     "semantic_problems",
+    "shown",
     "validate_answers",
 ]

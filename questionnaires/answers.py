@@ -26,7 +26,7 @@ from pydantic import (
 
 from questionnaires import expressions
 from questionnaires.loader import content_hash
-from questionnaires.schema import NOT_APPLICABLE, Item, ItemType, Questionnaire
+from questionnaires.schema import NOT_APPLICABLE, Item, ItemType, Questionnaire, Section
 
 Answers = dict[str, Any]
 """Clean answers: item id → int, str (dates ISO) or list of str; unasked items are absent."""
@@ -132,24 +132,41 @@ def parsed_expression(text: str) -> expressions.Expression:
     return expressions.parse(text)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """Which sections and items skip logic shows, given the answers so far."""
+
+    sections: tuple[Section, ...]
+    items: tuple[Item, ...]
+
+
+def shown(
+    questionnaire: Questionnaire, raw: Mapping[str, Any], context: Context | None = None
+) -> Shown:
+    """The sections and items asked, in order (an item that is not asked counts as unanswered)."""
+    values: dict[str, Any] = dict(context or {})
+    sections: list[Section] = []
+    items: list[Item] = []
+    for section in questionnaire.sections:
+        if section.relevant is not None and not expressions.evaluate(
+            parsed_expression(section.relevant), values
+        ):
+            continue
+        sections.append(section)
+        for item in section.items:
+            if item.relevant is None or expressions.evaluate(
+                parsed_expression(item.relevant), values
+            ):
+                items.append(item)
+                values[item.id] = raw.get(item.id)
+    return Shown(tuple(sections), tuple(items))
+
+
 def asked_items(
     questionnaire: Questionnaire, raw: Mapping[str, Any], context: Context | None = None
 ) -> list[Item]:
-    """The items skip logic shows, given the answers so far (hidden items count as unanswered)."""
-    values: dict[str, Any] = dict(context or {})
-    asked: list[Item] = []
-    for section in questionnaire.sections:
-        shown = section.relevant is None or expressions.evaluate(
-            parsed_expression(section.relevant), values
-        )
-        for item in section.items:
-            if shown and (
-                item.relevant is None
-                or expressions.evaluate(parsed_expression(item.relevant), values)
-            ):
-                asked.append(item)
-                values[item.id] = raw.get(item.id)
-    return asked
+    """The items skip logic asks, given the answers so far."""
+    return list(shown(questionnaire, raw, context).items)
 
 
 def _error_code(err: Mapping[str, Any], item: Item | None) -> tuple[str, dict[str, Any]]:

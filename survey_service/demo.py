@@ -19,6 +19,7 @@ from survey_service import db
 from survey_service.models import Campaign, CampaignStatus, Desk, Role, Unit, UnitGroup
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import desks as desk_service
+from survey_service.services import form_links as link_service
 from survey_service.services import questionnaires as questionnaire_service
 from survey_service.services import users as user_service
 from survey_service.settings import Settings, read_or_create
@@ -37,6 +38,7 @@ class DemoSummary:
     admin_email: str
     admin_password: str | None
     desk_url: str | None
+    link_urls: tuple[str, ...] = ()
 
 
 def load_roster() -> list[dict[str, Any]]:
@@ -86,10 +88,21 @@ def _seed_campaign(session: Session, year: int) -> Campaign:
         )
         session.add(campaign)
         session.flush()
-    version = questionnaire_service.ensure_version(
-        session=session, questionnaire=qn.builtin_definition("citizen")
-    )
-    campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    for audience in qn.Audience:
+        version = questionnaire_service.ensure_version(
+            session=session, questionnaire=qn.builtin_definition(audience.value)
+        )
+        campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    assert campaign.id is not None
+    if not link_service.campaign_links(session=session, campaign_id=campaign.id):
+        for audience in (qn.Audience.BUSINESS, qn.Audience.OFFICIAL):
+            link_service.create_link(
+                session=session,
+                campaign=campaign,
+                audience=audience.value,
+                unit=None,
+                label=f"Demo: {audience.value} form, unit chosen by the respondent",
+            )
     return campaign
 
 
@@ -111,6 +124,20 @@ def is_empty(engine: Engine) -> bool:
     """Whether the database has no units yet."""
     with Session(engine) as session:
         return session.exec(select(func.count()).select_from(Unit)).one() == 0
+
+
+def link_urls(engine: Engine, settings: Settings) -> tuple[str, ...]:
+    """The URLs of the live form links of the newest campaign, with their audience."""
+    with Session(engine) as session:
+        campaigns = campaign_service.list_campaigns(session=session)
+        if not campaigns or campaigns[0].id is None:
+            return ()
+        links = link_service.campaign_links(session=session, campaign_id=campaigns[0].id)
+    return tuple(
+        f"{link.audience}: {settings.public_url(f'/f/{link.code}')}"
+        for link in reversed(links)
+        if link.revoked_at is None
+    )
 
 
 def first_desk_url(engine: Engine, settings: Settings) -> str | None:
@@ -144,4 +171,5 @@ def seed(engine: Engine, settings: Settings, *, year: int | None = None) -> Demo
         admin_email=DEMO_ADMIN_EMAIL,
         admin_password=password or stored_demo_password(settings),
         desk_url=first_desk_url(engine, settings),
+        link_urls=link_urls(engine, settings),
     )

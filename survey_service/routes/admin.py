@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+import questionnaires as qn
 from survey_service import errors, i18n, qr, security, web
 from survey_service.deps import (
     CoordinatorUser,
@@ -20,6 +21,8 @@ from survey_service.deps import (
 from survey_service.models import CampaignBase, CampaignStatus
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import desks as desk_service
+from survey_service.services import form_links as link_service
+from survey_service.services import questionnaires as questionnaire_service
 from survey_service.services import units as unit_service
 from survey_service.services import users as user_service
 
@@ -148,6 +151,82 @@ def campaign_status(
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
     campaign_service.set_status(session=session, campaign=campaign, status=status)
     return RedirectResponse("/admin/campaigns", status_code=303)
+
+
+@router.get("/campaigns/{campaign_id}")
+def campaign_page(
+    request: Request,
+    campaign_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: ObserverUser,
+) -> Response:
+    """A campaign: its questionnaire versions by audience and its form links."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    links = link_service.campaign_links(session=session, campaign_id=campaign_id)
+    ctx = {
+        "campaign": campaign,
+        "pins": campaign_service.pinned_versions(session=session, campaign=campaign),
+        "versions": questionnaire_service.list_versions(session=session),
+        "links": [(link, settings.public_url(f"/f/{link.code}")) for link in links],
+        "units": unit_service.unit_rows(session=session),
+        "audiences": [a.value for a in qn.Audience],
+    }
+    return web.render(request, "admin/campaign.html", ctx)
+
+
+@router.post("/campaigns/{campaign_id}/pins")
+def campaign_pin(
+    campaign_id: int,
+    session: SessionDep,
+    user: CoordinatorUser,
+    _csrf: CsrfChecked,
+    version_id: Annotated[int, Form()],
+) -> Response:
+    """Make a stored questionnaire version the one the campaign uses for its audience."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    version = questionnaire_service.get_version(session=session, version_id=version_id)
+    campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    return RedirectResponse(f"/admin/campaigns/{campaign_id}", status_code=303)
+
+
+@router.post("/campaigns/{campaign_id}/links")
+def link_create(
+    campaign_id: int,
+    session: SessionDep,
+    user: CoordinatorUser,
+    _csrf: CsrfChecked,
+    audience: Annotated[str, Form()],
+    unit_id: Annotated[str, Form()] = "",
+    label: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Add a form link for an audience (a fixed unit, or chosen by the respondent)."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    unit = (
+        unit_service.get_unit(session=session, unit_id=int(unit_id)) if unit_id.isdigit() else None
+    )
+    link_service.create_link(
+        session=session, campaign=campaign, audience=audience, unit=unit, label=label
+    )
+    return RedirectResponse(f"/admin/campaigns/{campaign_id}", status_code=303)
+
+
+@router.post("/links/{link_id}/revoke")
+def link_revoke(
+    link_id: int, session: SessionDep, user: CoordinatorUser, _csrf: CsrfChecked
+) -> Response:
+    """Withdraw a form link."""
+    link = link_service.revoke(session=session, link_id=link_id)
+    return RedirectResponse(f"/admin/campaigns/{link.campaign_id}", status_code=303)
+
+
+@router.get("/links/{link_id}/qr.png")
+def link_qr_png(
+    link_id: int, session: SessionDep, settings: SettingsDep, user: CoordinatorUser
+) -> Response:
+    """A form link's QR code as PNG."""
+    link = link_service.get_link(session=session, link_id=link_id)
+    return Response(qr.png(settings.public_url(f"/f/{link.code}")), media_type="image/png")
 
 
 # --- units, desks and QR cards ----------------------------------------------------------------

@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from survey_service.deps import ObserverUser, ScorerUser, SessionDep
-from survey_service.models import CampaignPublic, Page, ResponsePublic
+from survey_service.models import CampaignPublic, Page, QuestionnaireVersionPublic, ResponsePublic
 from survey_service.services import campaigns as campaign_service
+from survey_service.services import questionnaires as questionnaire_service
 from survey_service.services import responses as response_service
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -37,3 +38,20 @@ def list_responses(
     )
     data = [ResponsePublic.model_validate(r, from_attributes=True) for r in rows]
     return Page[ResponsePublic](data=data, count=total)
+
+
+@router.get("/questionnaire-versions", response_model=Page[QuestionnaireVersionPublic])
+def list_versions(session: SessionDep, user: ObserverUser) -> Page[QuestionnaireVersionPublic]:
+    """Every stored questionnaire version (old ones stay readable for analysis)."""
+    versions = questionnaire_service.list_versions(session=session)
+    data = [QuestionnaireVersionPublic.model_validate(v, from_attributes=True) for v in versions]
+    return Page[QuestionnaireVersionPublic](data=data, count=len(data))
+
+
+@router.get("/questionnaire-versions/{version_id}", response_model=QuestionnaireVersionPublic)
+def get_version(
+    version_id: int, session: SessionDep, user: ObserverUser
+) -> QuestionnaireVersionPublic:
+    """One questionnaire version with its whole definition."""
+    version = questionnaire_service.get_version(session=session, version_id=version_id)
+    return QuestionnaireVersionPublic.model_validate(version, from_attributes=True)

@@ -119,3 +119,13 @@ def pinned_version(*, session: Session, campaign: Campaign, audience: str) -> Qu
             message_en=f"This campaign has no {audience} questionnaire.",
         )
     return version
+
+
+def pinned_versions(*, session: Session, campaign: Campaign) -> dict[str, QuestionnaireVersion]:
+    """Audience → the questionnaire version the campaign uses."""
+    rows = session.exec(
+        select(CampaignQuestionnaire.audience, QuestionnaireVersion)
+        .join(QuestionnaireVersion)
+        .where(CampaignQuestionnaire.campaign_id == campaign.id)
+    )
+    return dict(rows.all())

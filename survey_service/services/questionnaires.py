@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 import questionnaires as qn
 from survey_service import errors
@@ -51,3 +51,10 @@ def get_version(*, session: Session, version_id: int) -> QuestionnaireVersion:
     if version is None:
         raise errors.NotFound(message_en=f"Questionnaire version {version_id} does not exist.")
     return version
+
+
+def list_versions(*, session: Session) -> list[QuestionnaireVersion]:
+    """Every stored version, newest first."""
+    return list(
+        session.exec(select(QuestionnaireVersion).order_by(col(QuestionnaireVersion.id).desc()))
+    )

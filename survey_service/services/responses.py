@@ -57,7 +57,12 @@ def check_submission_id(value: str | None) -> str:
 
 
 def submit(
-    *, session: Session, submission: Submission, client_submission_id: str, raw: Mapping[str, Any]
+    *,
+    session: Session,
+    submission: Submission,
+    client_submission_id: str,
+    raw: Mapping[str, Any],
+    context: qn.Context | None = None,
 ) -> Stored:
     """Validate ``raw`` against the pinned version and store it once.
 
@@ -69,7 +74,7 @@ def submit(
     if existing is not None:
         return Stored(existing, created=False)
     questionnaire = questionnaire_service.parsed(submission.version)
-    answers = qn.validate_answers(questionnaire, raw)
+    answers = qn.validate_answers(questionnaire, raw, context)
     values = {
         "campaign_id": submission.campaign.id,
         "questionnaire_version_id": submission.version.id,
@@ -87,6 +92,13 @@ def submit(
         assert found is not None
         return Stored(found, created=False)
     return Stored(new_id, created=True)
+
+
+def find_submitted(*, session: Session, client_submission_id: str | None) -> int | None:
+    """The response stored under a client submission id, if any."""
+    if not client_submission_id or not SUBMISSION_ID.match(client_submission_id):
+        return None
+    return _by_submission_id(session=session, client_submission_id=client_submission_id)
 
 
 def _by_submission_id(*, session: Session, client_submission_id: str) -> int | None:

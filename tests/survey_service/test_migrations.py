@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from survey_service import db
@@ -22,7 +23,9 @@ def test_upgrade_is_idempotent_and_at_head(engine: Engine, database_url: str) ->
     db.upgrade(database_url)
     with engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == "0001"
+    assert (
+        version == ScriptDirectory.from_config(db.alembic_config(database_url)).get_current_head()
+    )
 
 
 def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path) -> None:

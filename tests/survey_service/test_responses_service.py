@@ -18,6 +18,7 @@ CITIZEN = qn.builtin_definition("citizen")
 ANSWERS = {i.id: 4 for i in CITIZEN.items if i.required and i.type is qn.ItemType.SCALE5} | {
     "trips": 2,
     "informal_payment": "no",
+    "feedback_given": "no",
 }
 
 

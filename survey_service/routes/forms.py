@@ -1,0 +1,312 @@
+"""The public forms: ``/s/{code}`` (desk QR, citizens) and ``/f/{code}`` (form links).
+
+Works without JavaScript: paging, skip logic and validation happen on the server; the optional
+``static/form.js`` shows or hides conditional questions live and saves drafts as people answer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+import questionnaires as qn
+from survey_service import i18n, web
+from survey_service.deps import FormDep, SessionDep
+from survey_service.models import Draft, Unit
+from survey_service.services import drafts as draft_service
+from survey_service.services import forms as form_service
+from survey_service.services import responses as response_service
+
+router = APIRouter(include_in_schema=False)
+
+
+def _numbers(q: qn.Questionnaire) -> dict[str, int]:
+    return {item.id: n for n, item in enumerate(q.items, start=1)}
+
+
+def _error_groups(errors: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """Errors grouped by message, keeping item order, so the summary stays short."""
+    groups: dict[str, list[str]] = {}
+    for item_id, message in errors.items():
+        groups.setdefault(message, []).append(item_id)
+    return list(groups.items())
+
+
+def _with_draft_cookie(
+    response: Response, request: Request, target: form_service.FormTarget, draft: Draft | None
+) -> Response:
+    secure = request.app.state.settings.secure_cookies
+    if draft is None:
+        response.delete_cookie(draft_service.COOKIE, path=target.base_path)
+    else:
+        response.set_cookie(
+            draft_service.COOKIE,
+            draft.token,
+            path=target.base_path,
+            max_age=int(draft_service.LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
+    return response
+
+
+def _render_unit_picker(
+    request: Request,
+    session: Session,
+    target: form_service.FormTarget,
+    draft: Draft | None,
+    lang: str,
+    error: bool = False,
+) -> Response:
+    ctx = {
+        "target": target,
+        "q": target.questionnaire,
+        "units": form_service.choosable_units(session=session),
+        "draft": draft,
+        "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
+        "unit_error": error,
+    }
+    status = 422 if error else 200
+    response = web.render(request, "public/unit_picker.html", ctx, status_code=status, lang=lang)
+    return _with_draft_cookie(response, request, target, draft) if draft else response
+
+
+def _render_page(
+    request: Request,
+    target: form_service.FormTarget,
+    *,
+    unit: Unit,
+    page: str,
+    answers: dict[str, Any],
+    draft: Draft | None,
+    lang: str,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    q = target.questionnaire
+    ctx_vars = form_service.context(unit)
+    page_ids = form_service.pages(q, answers, ctx_vars)
+    page = page if page in page_ids else page_ids[0]
+    sections = form_service.page_sections(q, page, answers, ctx_vars)
+    on_page = {item.id for item in form_service.page_items(sections)}
+    known = {k: v for k, v in answers.items() if k not in on_page} | ctx_vars
+    index = page_ids.index(page)
+    ctx = {
+        "target": target,
+        "q": q,
+        "unit": unit,
+        "page": page,
+        "page_number": index + 1,
+        "page_count": len(page_ids),
+        "sections": sections,
+        "rendered": form_service.rendered_items(q, sections, answers, ctx_vars),
+        "answers": answers,
+        "errors": errors or {},
+        "error_groups": _error_groups,
+        "numbers": _numbers(q),
+        "rules": form_service.browser_rules(q),
+        "known": known,
+        "draft": draft,
+        "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
+    }
+    status = 422 if errors else 200
+    response = web.render(request, "public/form.html", ctx, status_code=status, lang=lang)
+    return _with_draft_cookie(response, request, target, draft) if draft else response
+
+
+def _show(request: Request, session: Session, target: form_service.FormTarget) -> Response:
+    lang = web.request_language(request)
+    draft = draft_service.find(
+        session=session, token=request.cookies.get(draft_service.COOKIE), form_key=target.key
+    )
+    unit = target.unit or (session.get(Unit, draft.unit_id) if draft and draft.unit_id else None)
+    if unit is None:
+        return _render_unit_picker(request, session, target, draft, lang)
+    answers = dict(draft.answers) if draft else {}
+    page = draft.page if draft else ""
+    return _render_page(
+        request, target, unit=unit, page=page, answers=answers, draft=draft, lang=lang
+    )
+
+
+def _pick_unit(
+    request: Request,
+    session: Session,
+    target: form_service.FormTarget,
+    draft: Draft,
+    form: Any,
+    lang: str,
+) -> Response:
+    choosable = {u.id: u for u in form_service.choosable_units(session=session)}
+    raw = str(form.get("unit_id") or "")
+    unit = choosable.get(int(raw)) if raw.isdigit() else None
+    if unit is None:
+        return _render_unit_picker(request, session, target, draft, lang, error=True)
+    draft_service.save(
+        session=session, draft=draft, answers=draft.answers, page="", unit_id=unit.id
+    )
+    return _render_page(
+        request, target, unit=unit, page="", answers=draft.answers, draft=draft, lang=lang
+    )
+
+
+def _submit(
+    request: Request,
+    session: Session,
+    target: form_service.FormTarget,
+    *,
+    draft: Draft,
+    unit: Unit,
+    answers: dict[str, Any],
+    lang: str,
+) -> Response:
+    assert unit.id is not None
+    submission = response_service.Submission(
+        campaign=target.campaign,
+        version=target.version,
+        unit_id=unit.id,
+        desk_id=target.desk.id if target.desk else None,
+        channel=target.channel,
+        language=lang,
+    )
+    response_service.submit(
+        session=session,
+        submission=submission,
+        client_submission_id=draft.submission_id,
+        raw=answers,
+        context=form_service.context(unit),
+    )
+    draft_service.discard(session=session, draft=draft)
+    redirect = RedirectResponse(f"{target.base_path}/thanks?lang={lang}", status_code=303)
+    return _with_draft_cookie(redirect, request, target, None)
+
+
+def _post(
+    request: Request, session: Session, target: form_service.FormTarget, form: Any
+) -> Response:
+    lang = i18n.pick_language(str(form.get("lang") or web.request_language(request)))
+    posted_sid = str(form.get("submission_id") or "")
+    if response_service.find_submitted(session=session, client_submission_id=posted_sid):
+        return RedirectResponse(f"{target.base_path}/thanks?lang={lang}", status_code=303)
+    token = str(form.get("draft") or "") or request.cookies.get(draft_service.COOKIE)
+    draft = draft_service.find(session=session, token=token, form_key=target.key)
+    if draft is None:
+        response_service.check_submission_id(posted_sid)
+        draft = draft_service.start(session=session, form_key=target.key, submission_id=posted_sid)
+    action = str(form.get("action") or "submit")
+    if action == "unit" and target.unit is None:
+        return _pick_unit(request, session, target, draft, form, lang)
+    unit = target.unit or (session.get(Unit, draft.unit_id) if draft.unit_id else None)
+    if unit is None:
+        return _render_unit_picker(request, session, target, draft, lang)
+    return _post_page(
+        request, session, target, draft=draft, unit=unit, form=form, lang=lang, action=action
+    )
+
+
+def _post_page(
+    request: Request,
+    session: Session,
+    target: form_service.FormTarget,
+    *,
+    draft: Draft,
+    unit: Unit,
+    form: Any,
+    lang: str,
+    action: str,
+) -> Response:
+    q = target.questionnaire
+    ctx_vars = form_service.context(unit)
+    page = str(form.get("page") or form_service.ALL)
+    items = form_service.page_items(form_service.page_sections(q, page, draft.answers, ctx_vars))
+    posted = qn.from_form(q, lambda name: [str(v) for v in form.getlist(name)], items)
+    answers = {k: v for k, v in draft.answers.items() if k not in {i.id for i in items}} | posted
+    page_ids = form_service.pages(q, answers, ctx_vars)
+    page = page if page in page_ids else page_ids[0]
+    index = page_ids.index(page)
+
+    def keep(at: str) -> None:
+        draft_service.save(session=session, draft=draft, answers=answers, page=at, unit_id=unit.id)
+
+    def show(at: str, errors: dict[str, str] | None = None) -> Response:
+        return _render_page(
+            request,
+            target,
+            unit=unit,
+            page=at,
+            answers=answers,
+            draft=draft,
+            lang=lang,
+            errors=errors,
+        )
+
+    if action == "save":
+        keep(page)
+        return Response(status_code=204)
+    if action == "back":
+        keep(page_ids[max(index - 1, 0)])
+        return show(page_ids[max(index - 1, 0)])
+    _, errors = qn.check_answers(q, answers, ctx_vars)
+    here = qn.errors_within(errors, {i.id for i in items})
+    if here:
+        keep(page)
+        return show(page, qn.AnswersInvalid(here).by_item(lang))
+    if action == "next" and index + 1 < len(page_ids):
+        keep(page_ids[index + 1])
+        return show(page_ids[index + 1])
+    if errors:  # an earlier page needs attention (e.g. a question that skip logic now asks)
+        first = q.section_of(errors[0].item_id).id
+        at = first if first in page_ids else page_ids[0]
+        keep(at)
+        return show(at, qn.AnswersInvalid(errors).by_item(lang))
+    return _submit(request, session, target, draft=draft, unit=unit, answers=answers, lang=lang)
+
+
+def _thanks(request: Request, target_unit: Unit | None, desk: Any) -> Response:
+    return web.render(request, "public/thanks.html", {"unit": target_unit, "desk": desk})
+
+
+@router.get("/s/{code}")
+def desk_form(request: Request, code: str, session: SessionDep) -> Response:
+    """The citizen questionnaire for the desk behind ``code``."""
+    return _show(request, session, form_service.desk_target(session=session, code=code))
+
+
+@router.post("/s/{code}")
+def desk_post(request: Request, code: str, session: SessionDep, form: FormDep) -> Response:
+    """A page of answers for the desk form: next, back, save or submit."""
+    return _post(request, session, form_service.desk_target(session=session, code=code), form)
+
+
+@router.get("/s/{code}/thanks")
+def desk_thanks(request: Request, code: str, session: SessionDep) -> Response:
+    """Thanks after a desk submission."""
+    from survey_service.services import desks as desk_service
+
+    found = desk_service.find_by_code(session=session, code=code)
+    return _thanks(request, found.unit, found.desk)
+
+
+@router.get("/f/{code}")
+def link_form(request: Request, code: str, session: SessionDep) -> Response:
+    """The questionnaire behind a form link."""
+    return _show(request, session, form_service.link_target(session=session, code=code))
+
+
+@router.post("/f/{code}")
+def link_post(request: Request, code: str, session: SessionDep, form: FormDep) -> Response:
+    """A page of answers for a form link: unit, next, back, save or submit."""
+    return _post(request, session, form_service.link_target(session=session, code=code), form)
+
+
+@router.get("/f/{code}/thanks")
+def link_thanks(request: Request, code: str, session: SessionDep) -> Response:
+    """Thanks after a form-link submission."""
+    from survey_service.services import form_links as link_service
+
+    link_service.find_live(session=session, code=code)
+    return _thanks(request, None, None)

@@ -1,0 +1,150 @@
+"""The public forms: what a code opens (campaign, questionnaire, unit, desk) and its pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, or_, select
+
+import questionnaires as qn
+from questionnaires import expressions
+from survey_service import errors
+from survey_service.models import Campaign, Channel, Desk, QuestionnaireVersion, Unit
+from survey_service.services import campaigns as campaign_service
+from survey_service.services import desks as desk_service
+from survey_service.services import form_links as link_service
+from survey_service.services import questionnaires as questionnaire_service
+
+UNIT_PAGE = "unit"
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class FormTarget:
+    """Everything a public form needs to know about the code it was opened with."""
+
+    key: str
+    base_path: str
+    campaign: Campaign
+    version: QuestionnaireVersion
+    questionnaire: qn.Questionnaire
+    channel: Channel
+    unit: Unit | None
+    desk: Desk | None
+
+
+def _campaign_and_version(
+    session: Session, audience: str, campaign: Campaign | None = None
+) -> tuple[Campaign, QuestionnaireVersion]:
+    campaign = campaign or campaign_service.collecting_campaign(session=session)
+    if not campaign_service.is_collecting(campaign, campaign_service.today()):
+        raise errors.Gone()
+    version = campaign_service.pinned_version(session=session, campaign=campaign, audience=audience)
+    return campaign, version
+
+
+def desk_target(*, session: Session, code: str) -> FormTarget:
+    """The citizen form of the desk behind a desk code."""
+    found = desk_service.find_by_code(session=session, code=code)
+    campaign, version = _campaign_and_version(session, qn.Audience.CITIZEN.value)
+    return FormTarget(
+        key=f"s:{found.code}",
+        base_path=f"/s/{found.code}",
+        campaign=campaign,
+        version=version,
+        questionnaire=questionnaire_service.parsed(version),
+        channel=Channel.DESK_QR,
+        unit=found.unit,
+        desk=found.desk,
+    )
+
+
+def link_target(*, session: Session, code: str) -> FormTarget:
+    """The form behind a form link."""
+    link = link_service.find_live(session=session, code=code)
+    campaign = campaign_service.get_campaign(session=session, campaign_id=link.campaign_id)
+    campaign, version = _campaign_and_version(session, link.audience, campaign)
+    unit = session.get(Unit, link.unit_id) if link.unit_id is not None else None
+    return FormTarget(
+        key=f"f:{link.code}",
+        base_path=f"/f/{link.code}",
+        campaign=campaign,
+        version=version,
+        questionnaire=questionnaire_service.parsed(version),
+        channel=Channel.OPEN_LINK,
+        unit=unit,
+        desk=None,
+    )
+
+
+def choosable_units(*, session: Session) -> list[Unit]:
+    """Units a respondent may pick: those still in existence today, by group and name."""
+    today = campaign_service.today()
+    query = (
+        select(Unit)
+        .where(or_(col(Unit.valid_to).is_(None), col(Unit.valid_to) >= today))
+        .order_by(col(Unit.group), col(Unit.name_vi))
+    )
+    return list(session.exec(query))
+
+
+def context(unit: Unit | None) -> dict[str, Any]:
+    """The context variables skip logic may read."""
+    return {"unit_group": unit.group if unit is not None else ""}
+
+
+def pages(
+    questionnaire: qn.Questionnaire, answers: dict[str, Any], ctx: dict[str, Any]
+) -> list[str]:
+    """The page ids to go through: every shown section, or "all" on a one-page form."""
+    if questionnaire.layout is qn.Layout.ONE_PAGE:
+        return [ALL]
+    return [section.id for section in qn.shown(questionnaire, answers, ctx).sections]
+
+
+def page_sections(
+    questionnaire: qn.Questionnaire, page: str, answers: dict[str, Any], ctx: dict[str, Any]
+) -> list[qn.Section]:
+    """The sections on ``page``."""
+    sections = qn.shown(questionnaire, answers, ctx).sections
+    return list(sections) if page == ALL else [s for s in sections if s.id == page]
+
+
+def page_items(sections: list[qn.Section]) -> list[qn.Item]:
+    """The items of the sections of a page."""
+    return [item for section in sections for item in section.items]
+
+
+def rendered_items(
+    questionnaire: qn.Questionnaire,
+    sections: list[qn.Section],
+    answers: dict[str, Any],
+    ctx: dict[str, Any],
+) -> set[str]:
+    """Items to put on the page: those asked given answers from other pages, and those whose
+    condition depends on this page (the browser script shows or hides them as people answer;
+    without JavaScript they stay visible and unneeded answers are dropped on submission)."""
+    on_page = {item.id for item in page_items(sections)}
+    off_page = {k: v for k, v in answers.items() if k not in on_page}
+    asked = {item.id for item in qn.asked_items(questionnaire, off_page, ctx)}
+    out: set[str] = set()
+    for item in page_items(sections):
+        depends_here = item.relevant is not None and any(
+            name in on_page for name in expressions.references(qn.parsed_expression(item.relevant))
+        )
+        if item.id in asked or depends_here:
+            out.add(item.id)
+    return out
+
+
+def browser_rules(questionnaire: qn.Questionnaire) -> dict[str, Any]:
+    """Parsed skip logic for static/form.js: item or section id → expression as JSON."""
+    rules: dict[str, Any] = {}
+    for section in questionnaire.sections:
+        if section.relevant:
+            rules[f"s-{section.id}"] = expressions.to_json(qn.parsed_expression(section.relevant))
+        for item in section.items:
+            if item.relevant:
+                rules[f"q-{item.id}"] = expressions.to_json(qn.parsed_expression(item.relevant))
+    return rules
