@@ -111,3 +111,61 @@ def valid_answers(questionnaire: qn.Questionnaire) -> dict[str, Any]:
             choices = questionnaire.choices(item)
             fields[name] = str(choices[min(3, len(choices) - 1)].value)
     return fields
+
+
+def make_link(engine: Engine, campaign_id: int, audience: str, unit_id: int | None = None) -> str:
+    """A form link for ``audience`` in the campaign; returns its code."""
+    from survey_service.models import Campaign as CampaignTable
+    from survey_service.services import form_links as link_service
+
+    with db.session_scope(engine) as session:
+        campaign = session.get(CampaignTable, campaign_id)
+        unit = session.get(Unit, unit_id) if unit_id is not None else None
+        assert campaign is not None
+        pinned = {
+            a.value: questionnaire_service.ensure_version(
+                session=session, questionnaire=qn.builtin_definition(a.value)
+            )
+            for a in qn.Audience
+        }
+        for version in pinned.values():
+            campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+        link = link_service.create_link(
+            session=session, campaign=campaign, audience=audience, unit=unit
+        )
+        return link.code
+
+
+def make_unit(engine: Engine, code: str, group: UnitGroup, name: str | None = None) -> int:
+    """Another unit; returns its id."""
+    with db.session_scope(engine) as session:
+        unit = Unit(code=code, name_vi=name or code, name_en=name or code, group=group)
+        session.add(unit)
+        session.flush()
+        assert unit.id is not None
+        return unit.id
+
+
+def page_answers(questionnaire: qn.Questionnaire, html: str) -> dict[str, Any]:
+    """Form fields answering the required items rendered on ``html`` (one page)."""
+    fields: dict[str, Any] = {}
+    for item in questionnaire.items:
+        if f'id="q-{item.id}"' not in html or not item.required:
+            continue
+        choices = questionnaire.choices(item)
+        if item.type is qn.ItemType.INTEGER:
+            fields[qn.form_field(item.id)] = str(item.min if item.min is not None else 1)
+        elif item.type is qn.ItemType.MULTIPLE_CHOICE:
+            fields[qn.form_field(item.id)] = [str(choices[0].value)]
+        elif item.type is qn.ItemType.TEXT:
+            fields[qn.form_field(item.id)] = "ok"
+        elif item.type is qn.ItemType.DATE:
+            fields[qn.form_field(item.id)] = "2026-11-01"
+        else:
+            fields[qn.form_field(item.id)] = str(choices[min(3, len(choices) - 1)].value)
+    return fields
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden inputs of a rendered form (submission id, draft, page, lang)."""
+    return dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', html))

@@ -246,7 +246,7 @@ def _post_page(
 
     if action == "save":
         keep(page)
-        return Response(status_code=204)
+        return _with_draft_cookie(Response(status_code=204), request, target, draft)
     if action == "back":
         keep(page_ids[max(index - 1, 0)])
         return show(page_ids[max(index - 1, 0)])
