@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from survey_service.models import Campaign, CampaignStatus, DeskCode, Role
+from survey_service.models import Campaign, CampaignStatus, DeskCode, FormLink, Role
 from tests.factories import PASSWORD, csrf_from, login, make_user, make_world
 
 
@@ -197,3 +197,62 @@ def test_qr_cards_page_lists_each_desk_with_its_url(client: TestClient, engine: 
     assert f"http://testserver/s/{world.code}" in page.text
     assert f'src="/admin/desks/{world.desk_id}/qr.svg"' in page.text
     assert "Quét mã để đánh giá" in page.text and "Quận 1" in page.text
+
+
+def test_campaign_page_shows_pinned_versions_and_manages_links(
+    client: TestClient, engine: Engine
+) -> None:
+    world = make_world(engine)
+    login(client, engine, Role.COORDINATOR)
+    page = client.get(f"/admin/campaigns/{world.campaign_id}")
+    assert page.status_code == 200
+    assert f"citizen #{world.version_id}" in page.text
+    token = csrf_from(page.text)
+    client.post(
+        f"/admin/campaigns/{world.campaign_id}/links",
+        data={
+            "csrf_token": token,
+            "audience": "official",
+            "unit_id": "",
+            "label": "Gửi qua Sở Nội vụ",
+        },
+    )
+    with Session(engine) as session:
+        link = session.exec(select(FormLink)).one()
+    assert (link.audience, link.unit_id, link.label) == ("official", None, "Gửi qua Sở Nội vụ")
+    page = client.get(f"/admin/campaigns/{world.campaign_id}")
+    assert f"http://testserver/f/{link.code}" in page.text
+    assert client.get(f"/f/{link.code}").status_code == 410  # official form not pinned yet
+    qr_png = client.get(f"/admin/links/{link.id}/qr.png")
+    decoded = zxingcpp.read_barcodes(PIL.Image.open(io.BytesIO(qr_png.content)))
+    assert [r.text for r in decoded] == [f"http://testserver/f/{link.code}"]
+    client.post(f"/admin/links/{link.id}/revoke", data={"csrf_token": token})
+    assert client.get(f"/f/{link.code}").status_code == 404
+
+
+def test_pinning_another_version_from_the_campaign_page(client: TestClient, engine: Engine) -> None:
+    import questionnaires as qn
+    from survey_service import db
+    from survey_service.services import campaigns as campaign_service
+    from survey_service.services import questionnaires as questionnaire_service
+
+    world = make_world(engine)
+    data = qn.builtin_definition("citizen").model_dump(mode="json", exclude_none=True)
+    data["intro"]["en"] = "A shorter introduction."
+    with db.session_scope(engine) as session:
+        new = questionnaire_service.ensure_version(
+            session=session, questionnaire=qn.parse_definition(data)
+        )
+        new_id = new.id
+    login(client, engine, Role.COORDINATOR)
+    page = client.get(f"/admin/campaigns/{world.campaign_id}")
+    client.post(
+        f"/admin/campaigns/{world.campaign_id}/pins",
+        data={"csrf_token": csrf_from(page.text), "version_id": str(new_id)},
+    )
+    with Session(engine) as session:
+        campaign = session.get(Campaign, world.campaign_id)
+        assert (
+            campaign_service.pinned_versions(session=session, campaign=campaign)["citizen"].id
+            == new_id
+        )

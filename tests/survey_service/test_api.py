@@ -75,3 +75,14 @@ def test_openapi_lists_the_api(client: TestClient, engine: Engine) -> None:
     assert "/api/v1/campaigns/{campaign_id}/responses" in paths
     assert "/healthz" in paths
     assert not any(p.startswith("/admin") for p in paths)
+
+
+def test_questionnaire_versions_stay_readable(client: TestClient, engine: Engine) -> None:
+    world = make_world(engine)
+    login(client, engine, Role.OBSERVER)
+    listing = client.get("/api/v1/questionnaire-versions").json()
+    assert listing["count"] == 1
+    version = client.get(f"/api/v1/questionnaire-versions/{world.version_id}").json()
+    assert version["questionnaire_id"] == "citizen"
+    assert qn.parse_definition(version["definition"]) == CITIZEN
+    assert version["content_hash"] == qn.content_hash(CITIZEN)

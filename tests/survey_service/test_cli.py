@@ -100,3 +100,107 @@ def test_qr_export_writes_png_svg_and_index(env: Path, engine: Engine, tmp_path:
 def test_db_upgrade_command(env: Path, database_url: str) -> None:
     assert cli.main(["db", "upgrade"]) == 0
     db.upgrade(database_url)
+
+
+def test_questionnaire_check_passes_the_shipped_definitions(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = sorted(str(p) for p in Path("questionnaires/definitions").glob("*.yaml"))
+    assert len(files) == 3
+    assert cli.main(["questionnaire", "check", *files]) == 0
+    out = capsys.readouterr().out
+    for audience in ("citizen", "business", "official"):
+        assert f"{audience}.yaml: ok ({audience}, {audience}," in out
+
+
+BROKEN = """\
+id: broken
+audience: citizen
+title: {vi: "Phiếu"}
+intro: {vi: "Giới thiệu", en: "Intro"}
+sections:
+  - id: main
+    title: {vi: "Chính", en: "Main"}
+    items:
+      - id: q1
+        type: single_choice
+        options: []
+        text: {vi: "Câu 1", en: "Q1"}
+"""
+
+BROKEN_REFERENCES = """\
+id: broken
+audience: citizen
+title: {vi: "Phiếu", en: "Form"}
+intro: {vi: "Giới thiệu", en: "Intro"}
+dimensions:
+  - {id: access, title: {vi: "Tiếp cận", en: "Access"}}
+sections:
+  - id: main
+    title: {vi: "Chính", en: "Main"}
+    items:
+      - id: q1
+        type: yes_no
+        relevant: "${q2} = 'yes'"
+        text: {vi: "Câu 1", en: "Q1"}
+      - id: q2
+        type: yes_no
+        text: {vi: "Câu 2", en: "Q2"}
+      - id: q2
+        type: rating10
+        dimension: speed
+        text: {vi: "Câu 3", en: "Q3"}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            BROKEN,
+            [
+                "broken.yaml:3: title.en: the English (en) text is missing",
+                "broken.yaml:9: sections[0].items[0]: a choice item needs at least two options",
+            ],
+        ),
+        (
+            BROKEN_REFERENCES,
+            [
+                "broken.yaml:18: sections[0].items[2].id: duplicate item id 'q2'",
+                "broken.yaml:20: sections[0].items[2].dimension: unknown dimension 'speed'",
+                "broken.yaml:13: sections[0].items[0].relevant: 'q2' is not an earlier item",
+            ],
+        ),
+        ("id: [unclosed\n", ["broken.yaml:2: not valid YAML"]),
+    ],
+)
+def test_questionnaire_check_names_file_line_and_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, expected: list[str]
+) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert cli.main(["questionnaire", "check", str(path)]) == 1
+    lines = [line.removeprefix(f"{tmp_path}/") for line in capsys.readouterr().out.splitlines()]
+    for wanted in expected:
+        assert any(line.startswith(wanted) for line in lines), (wanted, lines)
+    assert len(lines) == len(expected)
+
+
+def test_questionnaire_publish_stores_a_version_and_pins_it(
+    env: Path, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo"]) == 0
+    definition = Path("questionnaires/definitions/official.yaml").read_text(encoding="utf-8")
+    changed = tmp_path / "official.yaml"
+    changed.write_text(definition.replace("Không nắm được thông tin", "Không rõ"), "utf-8")
+    with Session(engine) as session:
+        campaign_id = session.exec(select(Campaign.id)).one()
+    assert cli.main(["questionnaire", "publish", str(changed), "--campaign", str(campaign_id)]) == 0
+    assert f"Campaign {campaign_id} now uses it for official answers." in capsys.readouterr().out
+    from survey_service.services import campaigns as campaign_service
+
+    with Session(engine) as session:
+        campaign = session.get(Campaign, campaign_id)
+        pins = campaign_service.pinned_versions(session=session, campaign=campaign)
+        assert "Không rõ" in str(pins["official"].definition)
+        assert "Không rõ" not in str(pins["business"].definition)
