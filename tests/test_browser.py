@@ -337,3 +337,14 @@ def test_scale_options_are_thumb_sized_and_nothing_scrolls_sideways(
     assert len(heights) == n_options
     assert min(heights) >= MIN_TAP_PX
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_form_reflows_at_320_css_pixels_like_200_percent_zoom(
+    desk: dict[str, str], page: Page
+) -> None:
+    """WCAG 1.4.10: at 320 CSS px (a 640 px window at 200 % zoom) nothing scrolls sideways."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(desk["url"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    submit_box = page.locator("button.submit").bounding_box()
+    assert submit_box is not None and submit_box["width"] <= 320
