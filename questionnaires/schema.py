@@ -123,6 +123,11 @@ class Item(_Strict):
             raise ValueError("option values must be unique")
         if NOT_APPLICABLE in values:
             raise ValueError(f"'{NOT_APPLICABLE}' is reserved for the not-applicable answer")
+        single = (ItemType.SCALE5, ItemType.RATING10, ItemType.SINGLE_CHOICE, ItemType.YES_NO)
+        if self.not_applicable is not None and t not in single:
+            raise ValueError(
+                "'not_applicable' is allowed only on scale5, rating10, single_choice and yes_no"
+            )
         if self.reverse and t not in (ItemType.SCALE5, ItemType.RATING10):
             raise ValueError("'reverse' is allowed only on scale5 and rating10 items")
         return self

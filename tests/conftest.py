@@ -22,6 +22,8 @@ from survey_service.app import create_app
 from survey_service.models import SQLModel
 from survey_service.settings import Settings
 
+pytest_plugins = ["tests.browser_support"]
+
 PG_URL = os.environ.get("SURVEY_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("SURVEY_REQUIRE_POSTGRES") == "1"
 

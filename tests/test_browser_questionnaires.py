@@ -1,10 +1,10 @@
 """The three questionnaires as people answer them: a phone-sized headless Chromium, both languages.
 
-Reuses the module-scoped demo server, the browser and the 390 × 844 touch page of
-``tests/test_browser.py`` (this module gets a server of its own). Each run taps option labels as a
-thumb would, answers what is visible, goes through every page and checks the one stored row; on the
-way axe-core checks every page (unit picker, form pages, a page with errors, the thank-you page) for
-serious or critical violations. Skips or fails as ``tests/test_browser.py`` does.
+Uses the demo server, the browser and the 390 × 844 touch page of ``tests/browser_support.py``
+(this module gets a server of its own). Each run taps option labels as a thumb would, answers what
+is visible, goes through every page and checks the one stored row; on the way axe-core checks every
+page (unit picker, form pages, a page with errors, the thank-you page) for serious or critical
+violations.
 """
 
 from __future__ import annotations
@@ -18,23 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
 
 import questionnaires as qn
 from survey_service import i18n
-from tests import test_browser as desk_tests
-
-try:
-    from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import Page, expect
-except ImportError as exc:
-    desk_tests._unavailable(f"the questionnaire browser tests need axe-playwright-python ({exc})")
+from tests import browser_support as support
+from tests.browser_support import PHONE, Server
 
 pytestmark = pytest.mark.browser
-
-Server = desk_tests.Server
-server = desk_tests.server
-browser = desk_tests.browser
-page = desk_tests.page
 
 QUESTIONNAIRES = {name: qn.builtin_definition(name) for name in ("citizen", "business", "official")}
 CITIZEN, BUSINESS = QUESTIONNAIRES["citizen"], QUESTIONNAIRES["business"]
@@ -60,7 +52,7 @@ class PickedUnit:
 @pytest.fixture(scope="module")
 def links(server: Server) -> dict[str, str]:
     """The demo's form URLs by questionnaire, as `survey demo` prints them."""
-    printed = desk_tests._survey("demo", "--if-empty", env=server.env).stdout
+    printed = support.survey("demo", "--if-empty", env=server.env).stdout
     found = dict(re.findall(r"(citizen|business|official)\b[^:\n]*: (http\S+)", printed))
     assert found.keys() == QUESTIONNAIRES.keys(), printed
     return found
@@ -84,7 +76,7 @@ def units(server: Server) -> dict[str, PickedUnit]:
 
 
 def _last_response_id(server: Server) -> int:
-    return max(desk_tests._response_ids(server), default=0)
+    return max(support.response_ids(server), default=0)
 
 
 def _stored_after(server: Server, last_id: int) -> list[dict[str, Any]]:
@@ -104,8 +96,7 @@ def _rows(server: Server, query: str, *params: object) -> list[dict[str, Any]]:
 
 def _desk_of(server: Server, url: str) -> dict[str, Any]:
     query = (
-        "SELECT d.id, d.unit_id FROM desk_codes c JOIN desks d ON d.id = c.desk_id "
-        "WHERE c.code = ?"
+        "SELECT d.id, d.unit_id FROM desk_codes c JOIN desks d ON d.id = c.desk_id WHERE c.code = ?"
     )
     return _rows(server, query, url.rstrip("/").rsplit("/", 1)[1])[0]
 
@@ -171,7 +162,7 @@ def _fill_in(page: Page, item: qn.Item, value: Any) -> None:
         field.fill(str(value))
         return
     for one in value if isinstance(value, list) else [value]:
-        desk_tests._tap_option(page, item, one)
+        support.tap_option(page, item, one)
 
 
 def _answer_visible(
@@ -180,14 +171,17 @@ def _answer_visible(
     """Answer the questions shown on the page, in order (answers may show or hide later ones)."""
     answered: dict[str, Any] = {}
     for item in (item for section in sections for item in section.items):
-        fieldset = page.locator(f"#q-{item.id}")
-        if fieldset.count() == 0 or fieldset.is_hidden():
-            continue
         value = _answer_for(q, item, lang, everything)
-        if value is not None:
-            _fill_in(page, item, value)
-            answered[item.id] = value
+        if value is None or (item.relevant is not None and not _is_shown(page, item)):
+            continue
+        _fill_in(page, item, value)
+        answered[item.id] = value
     return answered
+
+
+def _is_shown(page: Page, item: qn.Item) -> bool:
+    fieldset = page.locator(f"#q-{item.id}")
+    return fieldset.count() > 0 and fieldset.is_visible()
 
 
 def _expect_answer_shown(page: Page, item: qn.Item, value: Any) -> None:
@@ -208,13 +202,28 @@ def _expect_page(page: Page, lang: str, n: int, total: int) -> None:
 
 def _pick_unit(page: Page, unit: PickedUnit, lang: str) -> None:
     page.locator("#unit_id").select_option(str(unit.id))
-    desk_tests._tap_and_load(page, "button[value=unit]")
+    support.tap_and_load(page, "button[value=unit]")
     expect(page.locator("header.top .unit")).to_have_text(unit.name(lang))
 
 
 def _open_link_at_first_page(page: Page, url: str, unit: PickedUnit) -> None:
     page.goto(url)
     _pick_unit(page, unit, "vi")
+
+
+def _go_to_section(page: Page, q: qn.Questionnaire, section_id: str) -> None:
+    """Answer page after page (in Vietnamese) until the page of ``section_id`` shows."""
+    for section in q.sections:
+        if section.id == section_id:
+            break
+        _answer_visible(page, q, [section], "vi", everything=False)
+        support.tap_and_load(page, "button[value=next]")
+    expect(page.locator(f"#s-{section_id}")).to_be_visible()
+
+
+def _scroll_width(page: Page) -> int:
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width
 
 
 # --- end to end ------------------------------------------------------------------------------
@@ -229,7 +238,49 @@ RUNS = [
 ]
 
 
-@pytest.mark.parametrize(("name", "lang", "group"), RUNS, ids=[f"{q}-{lang}" for q, lang, _ in RUNS])
+def _through_unit_picker(page: Page, name: str, lang: str, unit: PickedUnit) -> None:
+    """Check the picker (blank first, then with an error), then pick ``unit``."""
+    _assert_accessible(page, f"{name} unit picker, {lang}")
+    support.tap_and_load(page, "button[value=unit]")
+    expect(page.locator("#error-summary")).to_be_visible()
+    _assert_accessible(page, f"{name} unit picker with an error, {lang}")
+    _pick_unit(page, unit, lang)
+
+
+def _blank_tap_shows_errors(page: Page, button: str) -> None:
+    support.tap_and_load(page, button)
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator(".q-error").first).to_be_visible()
+
+
+def _answer_every_page(page: Page, q: qn.Questionnaire, lang: str, group: str) -> dict[str, Any]:
+    """Go through the pages, checking each; return the answers given to visible questions."""
+    answered: dict[str, Any] = {}
+    pages = _pages(q, group)
+    errors_seen = False
+    for n, sections in enumerate(pages, start=1):
+        where = f"{q.id} page {n}/{len(pages)}, {lang}"
+        _expect_page(page, lang, n, len(pages))
+        for section in sections:
+            expect(page.locator(f"#s-{section.id}")).to_be_attached()
+        button = "button[value=submit]" if n == len(pages) else "button[value=next]"
+        if not errors_seen and any(item.required for s in sections for item in s.items):
+            _blank_tap_shows_errors(page, button)
+            support.shot(page, f"q_{q.id}_{lang}_errors.png")
+            errors_seen = True
+            where += " with errors"  # the same page and its error summary: one axe run covers both
+        _assert_accessible(page, where)
+        assert _scroll_width(page) <= PHONE["width"], where
+        answered |= _answer_visible(page, q, sections, lang, everything=False)
+        if n == 2 or len(pages) == 1:
+            support.shot(page, f"q_{q.id}_{lang}_page{n}.png")
+        support.tap_and_load(page, button)
+    return answered
+
+
+@pytest.mark.parametrize(
+    ("name", "lang", "group"), RUNS, ids=[f"{q}-{lang}" for q, lang, _ in RUNS]
+)
 def test_questionnaire_answered_on_a_phone_is_stored_once_with_the_answers_given(
     server: Server,
     links: dict[str, str],
@@ -240,57 +291,28 @@ def test_questionnaire_answered_on_a_phone_is_stored_once_with_the_answers_given
     group: str,
 ) -> None:
     q = QUESTIONNAIRES[name]
+    unit = units.get(group)
     before = _last_response_id(server)
     page.goto(f"{links[name]}?lang={lang}")
     expect(page.locator("html")).to_have_attribute("lang", lang)
     expect(page.locator("h1").first).to_have_text(q.title.get(lang))
-    unit = units.get(group)
     if unit is not None:
-        _assert_accessible(page, f"{name} unit picker, {lang}")
-        desk_tests._tap_and_load(page, "button[value=unit]")
-        expect(page.locator("#error-summary")).to_be_visible()
-        _assert_accessible(page, f"{name} unit picker with an error, {lang}")
-        _pick_unit(page, unit, lang)
-    else:
-        group = "district"  # desk forms have one page whatever the unit
+        _through_unit_picker(page, name, lang, unit)
 
-    expected: dict[str, Any] = {}
-    errors_seen = False
-    pages = _pages(q, group)
-    for n, sections in enumerate(pages, start=1):
-        _expect_page(page, lang, n, len(pages))
-        for section in sections:
-            expect(page.locator(f"#s-{section.id}")).to_be_attached()
-        _assert_accessible(page, f"{name} page {n}/{len(pages)}, {lang}")
-        last = n == len(pages)
-        button = "button[value=submit]" if last else "button[value=next]"
-        if not errors_seen and any(i.required for s in sections for i in s.items):
-            desk_tests._tap_and_load(page, button)
-            expect(page.locator("#error-summary")).to_be_visible()
-            expect(page.locator(".q-error").first).to_be_visible()
-            _assert_accessible(page, f"{name} page {n} with errors, {lang}")
-            desk_tests._shot(page, f"q_{name}_{lang}_errors.png")
-            errors_seen = True
-        expected |= _answer_visible(page, q, sections, lang, everything=False)
-        if n == 1:
-            desk_tests._shot(page, f"q_{name}_{lang}_page1.png")
-        desk_tests._tap_and_load(page, button)
+    expected = _answer_every_page(page, q, lang, group)
 
     expect(page).to_have_url(re.compile(rf"/(s|f)/[^/?]+/thanks\?lang={lang}$"))
     expect(page.locator("h1")).to_have_text(i18n.translate("thanks.title", lang))
     _assert_accessible(page, f"{name} thank-you page, {lang}")
+    support.shot(page, f"q_{name}_{lang}_thanks.png")
     stored = _stored_after(server, before)
     assert len(stored) == 1
     row = stored[0]
-    assert row["language"] == lang
-    assert row["answers"] == expected
+    assert (row["language"], row["answers"]) == (lang, expected)
     if unit is None:
         desk = _desk_of(server, links[name])
-        assert (row["channel"], row["desk_id"], row["unit_id"]) == (
-            "desk_qr",
-            desk["id"],
-            desk["unit_id"],
-        )
+        desk_row = ("desk_qr", desk["id"], desk["unit_id"])
+        assert (row["channel"], row["desk_id"], row["unit_id"]) == desk_row
     else:
         assert (row["channel"], row["desk_id"], row["unit_id"]) == ("open_link", None, unit.id)
     if name == "business":
@@ -325,17 +347,17 @@ def test_citizen_feedback_questions_follow_the_answer_live_and_hidden_answers_ar
     page.goto(links["citizen"])
     _expect_shown(page, feedback, shown=False)
 
-    desk_tests._tap_option(page, given, "yes")
+    support.tap_option(page, given, "yes")
     _expect_shown(page, feedback, shown=True)
-    desk_tests._tap_option(page, CITIZEN.item("feedback_easy"), 5)
-    desk_tests._tap_option(page, given, "no")
+    support.tap_option(page, CITIZEN.item("feedback_easy"), 5)
+    support.tap_option(page, given, "no")
     _expect_shown(page, feedback, shown=False)
 
     expected = _answer_visible(page, CITIZEN, CITIZEN.sections, "en", everything=False)
-    desk_tests._tap_and_load(page, "button[value=submit]")
-    expect(page).to_have_url(desk_tests.THANKS_URL)
-    assert [row["answers"] for row in _stored_after(server, before)] == [expected]
+    support.tap_and_load(page, "button[value=submit]")
+    expect(page).to_have_url(support.THANKS_URL)
     assert expected["feedback_given"] == "no"
+    assert [row["answers"] for row in _stored_after(server, before)] == [expected]
 
 
 def test_business_digital_questions_hide_live_when_online_services_were_not_used(
@@ -345,16 +367,13 @@ def test_business_digital_questions_hide_live_when_online_services_were_not_used
     used_online = BUSINESS.item("used_online")
     assert len(digital) == 4
     _open_link_at_first_page(page, links["business"], units["department"])
-    for section in BUSINESS.sections[:2]:  # about the business, transparency
-        _answer_visible(page, BUSINESS, [section], "vi", everything=False)
-        desk_tests._tap_and_load(page, "button[value=next]")
-    expect(page.locator("#s-digital")).to_be_visible()
+    _go_to_section(page, BUSINESS, "digital")
 
-    desk_tests._tap_option(page, used_online, "yes")
+    support.tap_option(page, used_online, "yes")
     _expect_shown(page, digital, shown=True)
-    desk_tests._tap_option(page, used_online, "no")
+    support.tap_option(page, used_online, "no")
     _expect_shown(page, digital, shown=False)
-    desk_tests._tap_and_load(page, "button[value=next]")
+    support.tap_and_load(page, "button[value=next]")
 
     expect(page.locator("#error-summary")).to_have_count(0)
     expect(page.locator("#s-time_costs")).to_be_visible()
@@ -371,7 +390,7 @@ def test_business_form_resumes_on_the_saved_page_with_earlier_answers_kept(
     context = page.context
     _open_link_at_first_page(page, links["business"], units["department"])
     answered = _answer_visible(page, BUSINESS, [first], "vi", everything=True)
-    desk_tests._tap_and_load(page, "button[value=next]")
+    support.tap_and_load(page, "button[value=next]")
     _expect_page(page, "vi", 2, total)
     page.close()
 
@@ -380,18 +399,16 @@ def test_business_form_resumes_on_the_saved_page_with_earlier_answers_kept(
 
     _expect_page(again, "vi", 2, total)
     expect(again.locator(f"#s-{BUSINESS.sections[1].id}")).to_be_visible()
-    desk_tests._tap_and_load(again, "button[value=back]")
+    support.tap_and_load(again, "button[value=back]")
     _expect_page(again, "vi", 1, total)
     assert answered.keys() == {item.id for item in first.items}
     for item_id, value in answered.items():
         _expect_answer_shown(again, BUSINESS.item(item_id), value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/form.js posts autosaves to `form.action`, which is the form's "
-    '<button name="action">, not its URL: every autosave is a 404',
-)
+# --- autosave and the rating grid ------------------------------------------------------------
+
+
 def test_answers_left_on_a_page_without_tapping_next_survive_closing_the_tab(
     links: dict[str, str], units: dict[str, PickedUnit], page: Page
 ) -> None:
@@ -400,10 +417,27 @@ def test_answers_left_on_a_page_without_tapping_next_survive_closing_the_tab(
     _open_link_at_first_page(page, links["business"], units["department"])
 
     with page.expect_response(lambda r: r.request.method == "POST") as autosave:
-        desk_tests._tap_option(page, firm_type, "joint_stock")
+        support.tap_option(page, firm_type, "joint_stock")
     assert autosave.value.status == 204, autosave.value.url
     page.close()
     again = context.new_page()
     again.goto(links["business"])
 
     _expect_answer_shown(again, firm_type, "joint_stock")
+
+
+def test_rating_options_fit_the_phone_width(
+    links: dict[str, str], units: dict[str, PickedUnit], page: Page
+) -> None:
+    _open_link_at_first_page(page, links["business"], units["department"])
+    _go_to_section(page, BUSINESS, "time_costs")
+    support.shot(page, "q_rating_overflow.png")
+
+    rights = page.eval_on_selector_all(
+        "#q-time_overall_rating label.opt",
+        "labels => labels.map(l => l.getBoundingClientRect().right)",
+    )
+
+    assert len(rights) == 11
+    assert max(rights) <= PHONE["width"]
+    assert _scroll_width(page) <= PHONE["width"]

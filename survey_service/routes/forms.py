@@ -245,6 +245,9 @@ def _post_page(
         )
 
     if action == "save":
+        if draft.page and draft.page != page:
+            # a late autosave from a page the respondent has already left: keep the newer state
+            return _with_draft_cookie(Response(status_code=204), request, target, draft)
         keep(page)
         return _with_draft_cookie(Response(status_code=204), request, target, draft)
     if action == "back":

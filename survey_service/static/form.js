@@ -91,7 +91,10 @@
   function save() {
     var data = new FormData(form);
     data.set("action", "save");
-    fetch(form.action, { method: "POST", body: new URLSearchParams(data), credentials: "same-origin" })
+    // getAttribute: form.action would be the <button name="action">, not the URL
+    fetch(form.getAttribute("action"), {
+      method: "POST", body: new URLSearchParams(data), credentials: "same-origin"
+    })
       .catch(function () { /* offline: the answers stay on the page */ });
   }
   function changed() {
@@ -101,6 +104,7 @@
   }
 
   form.addEventListener("change", changed);
+  form.addEventListener("submit", function () { clearTimeout(timer); });
   form.addEventListener("input", function (e) {
     if (e.target.tagName === "TEXTAREA" || e.target.type === "number") changed();
   });
