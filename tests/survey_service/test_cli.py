@@ -204,3 +204,36 @@ def test_questionnaire_publish_stores_a_version_and_pins_it(
         pins = campaign_service.pinned_versions(session=session, campaign=campaign)
         assert "Không rõ" in str(pins["official"].definition)
         assert "Không rõ" not in str(pins["business"].definition)
+
+
+def test_xlsform_export_then_import_through_the_cli_keeps_the_questionnaire(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import questionnaires as qn
+
+    source = Path("questionnaires/definitions/business.yaml")
+    form, back = tmp_path / "business.xlsx", tmp_path / "business.yaml"
+    assert cli.main(["questionnaire", "export-xlsform", str(source), "-o", str(form)]) == 0
+    assert cli.main(["questionnaire", "import-xlsform", str(form), "-o", str(back)]) == 0
+    assert cli.main(["questionnaire", "check", str(back)]) == 0
+    assert qn.content_hash(qn.load_file(back)) == qn.content_hash(qn.load_file(source))
+
+
+def test_xlsform_import_lists_unsupported_features_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    survey = book.active
+    survey.title = "survey"
+    survey.append(["type", "name", "label::Vietnamese (vi)", "label::English (en)", "calculation"])
+    survey.append(["geopoint", "where", "Vị trí", "Location", ""])
+    survey.append(["calculate", "total", "", "", "1 + 1"])
+    form, out = tmp_path / "kobo.xlsx", tmp_path / "kobo.yaml"
+    book.save(form)
+    assert cli.main(["questionnaire", "import-xlsform", str(form), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "survey row 2" in err and "geopoint" in err
+    assert "survey row 3" in err and "calculate" in err
+    assert not out.exists()
