@@ -162,17 +162,24 @@ def cmd_questionnaire_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _checked_definition(path: str) -> Any:
+    """The questionnaire in ``path``, or None after printing its problems to stderr."""
+    import questionnaires as qn
+
+    problems = qn.check_file(path)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return None if problems else qn.load_file(path)
+
+
 def cmd_questionnaire_export(args: argparse.Namespace) -> int:
     """Write a definition as an XLSForm workbook."""
-    import questionnaires as qn
     from questionnaires import xlsform
 
-    problems = qn.check_file(args.file)
-    if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
+    questionnaire = _checked_definition(args.file)
+    if questionnaire is None:
         return 1
-    xlsform.export_xlsform(qn.load_file(args.file), args.output)
+    xlsform.export_xlsform(questionnaire, args.output)
     print(f"{args.output}: written")
     return 0
 
@@ -205,22 +212,17 @@ def cmd_questionnaire_import(args: argparse.Namespace) -> int:
 
 def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
     """Store a definition as a version and, with --campaign, pin it for its audience."""
-    import questionnaires as qn
     from survey_service.services import campaigns as campaign_service
     from survey_service.services import questionnaires as questionnaire_service
 
-    problems = qn.check_file(args.file)
-    if problems:
-        for problem in problems:
-            print(problem, file=sys.stderr)
+    questionnaire = _checked_definition(args.file)
+    if questionnaire is None:
         return 1
     settings = _settings()
     db.upgrade(settings.resolved_database_url)
     engine = db.make_engine(settings.resolved_database_url)
     with db.session_scope(engine) as session:
-        version = questionnaire_service.ensure_version(
-            session=session, questionnaire=qn.load_file(args.file)
-        )
+        version = questionnaire_service.ensure_version(session=session, questionnaire=questionnaire)
         print(
             f"Version {version.id}: {version.questionnaire_id} ({version.audience}), "
             f"hash {version.content_hash[:12]}"

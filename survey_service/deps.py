@@ -9,7 +9,7 @@ from fastapi import Depends, Form, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from survey_service import errors, security
+from survey_service import db, errors, security
 from survey_service.models import ROLE_RANK, Role, User
 from survey_service.settings import Settings
 
@@ -20,13 +20,8 @@ def get_session(request: Request) -> Iterator[Session]:
     Used with ``scope="function"`` so the commit happens before the response is sent: an answer
     is acknowledged only once it is stored.
     """
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with db.session_scope(request.app.state.engine) as session:
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
