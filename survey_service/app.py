@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from survey_service import db, errors, security, web
-from survey_service.routes import admin, api, forms, public
+from survey_service import clients, db, deps, errors, ratelimit, security, web
+from survey_service.headers import SecurityHeaders
+from survey_service.routes import accounts, admin, api, audit_log, forms, public, quality
 from survey_service.settings import Settings
 
 log = logging.getLogger("survey_service")
@@ -43,7 +44,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         target = quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
         return RedirectResponse(f"/admin/login?next={target}", status_code=303)
     message = exc.text("en") if _wants_json(request) else exc.text(lang)
-    return _error_response(request, exc.status_code, exc.title_key, message, exc.code)
+    response = _error_response(request, exc.status_code, exc.title_key, message, exc.code)
+    if isinstance(exc, errors.TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -131,24 +135,31 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     """Build the application for ``settings`` (read from the environment when not given)."""
     settings = settings or Settings()
     app = FastAPI(
+        dependencies=[Depends(deps.authorize)],  # the access table decides for every route
         title="PAR Survey",
         version="0.1.0",
         description="Survey collection and satisfaction measurement for the PAR Index.",
-        docs_url="/api/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or db.make_engine(settings.resolved_database_url)
     app.state.signer = security.Signer(settings.resolved_secret_key, settings.session_max_age)
+    clients.parse_trusted(settings.trusted_proxies)  # a bad SURVEY_TRUSTED_PROXIES stops start-up
+    app.state.limiter = ratelimit.make_limiter(settings, app.state.engine)
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(SecurityHeaders)  # last added = outermost: covers 413s and every route
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(public.router)
     app.include_router(forms.router)
     app.include_router(admin.router)
+    app.include_router(accounts.router)
+    app.include_router(audit_log.router)
+    app.include_router(quality.router)
     app.include_router(api.router)
     return app

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Path, Request
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from survey_service import db, errors, security
-from survey_service.models import ROLE_RANK, Role, User
+from survey_service import access, db, errors, security
+from survey_service.models import Role, User
+from survey_service.services import tokens as token_service
 from survey_service.settings import Settings
 
 
@@ -37,7 +38,20 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_optional_user(request: Request, session: SessionDep) -> User | None:
-    """The signed-in user, or None (expired, forged or revoked sessions count as none)."""
+    """The signed-in user (session cookie or ``Authorization: Bearer`` API token), or None.
+
+    Expired, forged or revoked sessions and tokens count as none. The role the request acts
+    with (a token's role may be lower than its user's) is kept in ``request.state.role``.
+    """
+    request.state.user, request.state.role, request.state.by_token = None, None, False
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = token_service.authenticate(session=session, plain=header[7:].strip())
+        if found is None:
+            return None
+        request.state.user, request.state.role = found
+        request.state.by_token = True
+        return found[0]
     signer: security.Signer = request.app.state.signer
     data = signer.load_session(request.cookies.get(security.SESSION_COOKIE))
     if data is None:
@@ -45,15 +59,20 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
     user = session.get(User, data.user_id)
     if user is None or not user.is_active or user.session_epoch != data.epoch:
         return None
-    request.state.user = user
+    request.state.user, request.state.role = user, Role(user.role)
     return user
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
+def authorize(request: Request, user: OptionalUser) -> None:
+    """Every route passes here: the access table of ``access.py`` decides (app dependency)."""
+    access.enforce(request, user, request.state.role)
+
+
 def get_current_user(user: OptionalUser) -> User:
-    """The signed-in user; anonymous requests get 401 (or the login page for HTML)."""
+    """The signed-in user (the access table has already let the request through)."""
     if user is None:
         raise errors.NotAuthenticated("Vui lòng đăng nhập.", message_en="Please sign in.")
     return user
@@ -62,28 +81,15 @@ def get_current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_role(minimum: Role) -> Callable[[User], User]:
-    """A dependency that lets through users whose role is ``minimum`` or higher."""
+def check_csrf(
+    request: Request, user: OptionalUser, csrf_token: Annotated[str, Form()] = ""
+) -> None:
+    """Refuse a form post whose CSRF token does not match the browser's cookie.
 
-    def check(user: CurrentUser) -> User:
-        if ROLE_RANK[Role(user.role)] < ROLE_RANK[minimum]:
-            raise errors.Forbidden(
-                "Vai trò của Ông/Bà không được phép thực hiện thao tác này.",
-                message_en=f"This needs the {minimum.value} role or higher.",
-            )
-        return user
-
-    return check
-
-
-ObserverUser = Annotated[User, Depends(require_role(Role.OBSERVER))]
-ScorerUser = Annotated[User, Depends(require_role(Role.SCORER))]
-CoordinatorUser = Annotated[User, Depends(require_role(Role.COORDINATOR))]
-AdminUser = Annotated[User, Depends(require_role(Role.ADMIN))]
-
-
-def check_csrf(request: Request, csrf_token: Annotated[str, Form()] = "") -> None:
-    """Refuse a form post whose CSRF token does not match the browser's cookie."""
+    Requests signed with an API token carry no ambient browser credential and need none.
+    """
+    if request.state.by_token:
+        return
     signer: security.Signer = request.app.state.signer
     if not signer.csrf_valid(request.cookies.get(security.CSRF_COOKIE), csrf_token):
         raise errors.Forbidden(
@@ -101,3 +107,8 @@ async def read_form(request: Request) -> FormData:
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
+
+
+MAX_ID = 2_147_483_647
+DbId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A row id in a path: a positive 32-bit integer (PostgreSQL's integer), else 422."""

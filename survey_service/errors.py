@@ -63,3 +63,21 @@ class InvalidInput(DomainError):
     status_code = 422
     code = "invalid_input"
     title_key = "error.invalid_input"
+
+
+class TooManyRequests(DomainError):
+    """Refused by a rate limit; ``retry_after`` is the wait in seconds (for Retry-After)."""
+
+    status_code = 429
+    code = "too_many_requests"
+    title_key = "error.too_many_requests"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        message_en: str | None = None,
+        retry_after: int = 60,
+    ) -> None:
+        super().__init__(message, message_en=message_en)
+        self.retry_after = max(1, int(retry_after))

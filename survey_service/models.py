@@ -225,6 +225,7 @@ class Draft(SQLModel, table=True):
     unit_id: int | None = Field(default=None, foreign_key="units.id", ondelete="CASCADE")
     page: str = Field(default="", sa_type=_str(64))
     answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
 

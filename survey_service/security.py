@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -57,6 +59,7 @@ class Signer:
     def __init__(self, secret_key: str, max_age: int) -> None:
         self._key = secret_key.encode()
         self._sessions = URLSafeTimedSerializer(secret_key, salt="survey.session")
+        self._stamps = URLSafeTimedSerializer(secret_key, salt="survey.form-start")
         self.max_age = max_age
 
     def dump_session(self, data: SessionData) -> str:
@@ -72,6 +75,20 @@ class Signer:
             return SessionData(user_id=int(raw["u"]), epoch=int(raw["e"]))
         except (BadSignature, KeyError, TypeError, ValueError):
             return None
+
+    def stamp(self) -> str:
+        """A signed "now", put in a form when it is first shown (to time the answering)."""
+        return self._stamps.dumps(int(time.time()))
+
+    def stamped_time(self, value: str | None, max_age: int = 86_400) -> dt.datetime | None:
+        """When a stamp was made, or None if it is absent, forged or older than ``max_age``."""
+        if not value or len(value) > 200:
+            return None
+        try:
+            seconds = int(self._stamps.loads(value, max_age=max_age))
+        except (BadSignature, TypeError, ValueError):
+            return None
+        return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
     def csrf_token(self, nonce: str) -> str:
         """The form token that matches the CSRF cookie's nonce."""

@@ -40,6 +40,33 @@ class Settings(BaseSettings):
     session_max_age: int = Field(default=8 * 3600, description="Admin session lifetime, seconds")
     max_body_bytes: int = Field(default=64 * 1024, description="Largest request body accepted")
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
+    redis_url: str = Field(
+        default="",
+        description="Redis URL; when set, rate limits live in Redis so app processes share them",
+    )
+    rate_limit_per_address: int = Field(
+        default=300,
+        description=(
+            "Public form POSTs per minute from one client address (0 = off); generous because "
+            "many phones share one carrier address"
+        ),
+    )
+    rate_limit_per_desk: int = Field(
+        default=60, description="Public form POSTs per minute to one desk (0 = off)"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is trusted",
+    )
+    client_hash_days: int = Field(
+        default=30, description="Days keyed hashes of addresses and browsers stay on responses"
+    )
+    login_attempts_per_account: int = Field(
+        default=5, description="Failed sign-ins per account per 15 minutes before refusing"
+    )
+    login_attempts_per_address: int = Field(
+        default=20, description="Failed sign-ins per client address per 15 minutes before refusing"
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 import questionnaires as qn
 from survey_service import errors, i18n, qr, security, web
 from survey_service.deps import (
-    CoordinatorUser,
+    MAX_ID,
     CsrfChecked,
-    ObserverUser,
+    CurrentUser,
+    DbId,
     OptionalUser,
     SessionDep,
     SettingsDep,
 )
 from survey_service.models import CampaignBase, CampaignStatus
+from survey_service.services import audit
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import desks as desk_service
 from survey_service.services import form_links as link_service
@@ -91,7 +93,7 @@ def logout(_csrf: CsrfChecked) -> Response:
 
 
 @router.get("/campaigns")
-def campaigns_page(request: Request, session: SessionDep, user: ObserverUser) -> Response:
+def campaigns_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """Every campaign with its status."""
     ctx = {
         "campaigns": campaign_service.list_campaigns(session=session),
@@ -105,7 +107,7 @@ def campaigns_page(request: Request, session: SessionDep, user: ObserverUser) ->
 def campaign_create(
     request: Request,
     session: SessionDep,
-    user: CoordinatorUser,
+    user: CurrentUser,
     _csrf: CsrfChecked,
     year: Annotated[str, Form()] = "",
     name: Annotated[str, Form(max_length=200)] = "",
@@ -122,7 +124,15 @@ def campaign_create(
                 "period_end": period_end or None,
             }
         )
-        campaign_service.create_campaign(session=session, campaign_in=campaign_in)
+        campaign = campaign_service.create_campaign(session=session, campaign_in=campaign_in)
+        audit.record(
+            session=session,
+            actor=user,
+            action="campaign.create",
+            entity="campaign",
+            entity_id=campaign.id,
+            after=audit.snapshot(campaign),
+        )
     except (ValidationError, errors.InvalidInput) as exc:
         message = exc.text("en") if isinstance(exc, errors.DomainError) else _first_error(exc)
         ctx = {
@@ -141,25 +151,35 @@ def _first_error(exc: ValidationError) -> str:
 
 @router.post("/campaigns/{campaign_id}/status")
 def campaign_status(
-    campaign_id: int,
+    campaign_id: DbId,
     session: SessionDep,
-    user: CoordinatorUser,
+    user: CurrentUser,
     _csrf: CsrfChecked,
     status: Annotated[CampaignStatus, Form()],
 ) -> Response:
     """Open, close or publish a campaign."""
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    before = audit.snapshot(campaign, "status")
     campaign_service.set_status(session=session, campaign=campaign, status=status)
+    audit.record(
+        session=session,
+        actor=user,
+        action="campaign.status",
+        entity="campaign",
+        entity_id=campaign_id,
+        before=before,
+        after=audit.snapshot(campaign, "status"),
+    )
     return RedirectResponse("/admin/campaigns", status_code=303)
 
 
 @router.get("/campaigns/{campaign_id}")
 def campaign_page(
     request: Request,
-    campaign_id: int,
+    campaign_id: DbId,
     session: SessionDep,
     settings: SettingsDep,
-    user: ObserverUser,
+    user: CurrentUser,
 ) -> Response:
     """A campaign: its questionnaire versions by audience and its form links."""
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
@@ -177,24 +197,34 @@ def campaign_page(
 
 @router.post("/campaigns/{campaign_id}/pins")
 def campaign_pin(
-    campaign_id: int,
+    campaign_id: DbId,
     session: SessionDep,
-    user: CoordinatorUser,
+    user: CurrentUser,
     _csrf: CsrfChecked,
-    version_id: Annotated[int, Form()],
+    version_id: Annotated[int, Form(ge=1, le=MAX_ID)],
 ) -> Response:
     """Make a stored questionnaire version the one the campaign uses for its audience."""
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
     version = questionnaire_service.get_version(session=session, version_id=version_id)
+    old = campaign_service.pinned_versions(session=session, campaign=campaign).get(version.audience)
     campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    audit.record(
+        session=session,
+        actor=user,
+        action="campaign.pin",
+        entity="campaign",
+        entity_id=campaign_id,
+        before={"audience": version.audience, "version_id": old.id if old else None},
+        after={"audience": version.audience, "version_id": version.id},
+    )
     return RedirectResponse(f"/admin/campaigns/{campaign_id}", status_code=303)
 
 
 @router.post("/campaigns/{campaign_id}/links")
 def link_create(
-    campaign_id: int,
+    campaign_id: DbId,
     session: SessionDep,
-    user: CoordinatorUser,
+    user: CurrentUser,
     _csrf: CsrfChecked,
     audience: Annotated[str, Form()],
     unit_id: Annotated[str, Form()] = "",
@@ -203,26 +233,44 @@ def link_create(
     """Add a form link for an audience (a fixed unit, or chosen by the respondent)."""
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
     unit = (
-        unit_service.get_unit(session=session, unit_id=int(unit_id)) if unit_id.isdigit() else None
+        unit_service.get_unit(session=session, unit_id=int(unit_id))
+        if unit_id.isdigit() and int(unit_id) <= MAX_ID
+        else None
     )
-    link_service.create_link(
+    link = link_service.create_link(
         session=session, campaign=campaign, audience=audience, unit=unit, label=label
+    )
+    audit.record(
+        session=session,
+        actor=user,
+        action="link.create",
+        entity="form_link",
+        entity_id=link.id,
+        after=audit.snapshot(link, "campaign_id", "audience", "unit_id", "label", "code"),
     )
     return RedirectResponse(f"/admin/campaigns/{campaign_id}", status_code=303)
 
 
 @router.post("/links/{link_id}/revoke")
 def link_revoke(
-    link_id: int, session: SessionDep, user: CoordinatorUser, _csrf: CsrfChecked
+    link_id: DbId, session: SessionDep, user: CurrentUser, _csrf: CsrfChecked
 ) -> Response:
     """Withdraw a form link."""
     link = link_service.revoke(session=session, link_id=link_id)
+    audit.record(
+        session=session,
+        actor=user,
+        action="link.revoke",
+        entity="form_link",
+        entity_id=link_id,
+        after=audit.snapshot(link, "code", "revoked_at"),
+    )
     return RedirectResponse(f"/admin/campaigns/{link.campaign_id}", status_code=303)
 
 
 @router.get("/links/{link_id}/qr.png")
 def link_qr_png(
-    link_id: int, session: SessionDep, settings: SettingsDep, user: CoordinatorUser
+    link_id: DbId, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     """A form link's QR code as PNG."""
     link = link_service.get_link(session=session, link_id=link_id)
@@ -233,7 +281,7 @@ def link_qr_png(
 
 
 @router.get("/units")
-def units_page(request: Request, session: SessionDep, user: ObserverUser) -> Response:
+def units_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """Units with desk and response counts."""
     campaigns = campaign_service.list_campaigns(session=session)
     campaign = campaigns[0] if campaigns else None
@@ -242,7 +290,7 @@ def units_page(request: Request, session: SessionDep, user: ObserverUser) -> Res
 
 
 @router.get("/units/{unit_id}")
-def unit_page(request: Request, unit_id: int, session: SessionDep, user: ObserverUser) -> Response:
+def unit_page(request: Request, unit_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     """One unit's desks, their live codes and response counts."""
     unit = unit_service.get_unit(session=session, unit_id=unit_id)
     rows = desk_service.desk_rows(session=session, unit_id=unit_id)
@@ -251,36 +299,63 @@ def unit_page(request: Request, unit_id: int, session: SessionDep, user: Observe
 
 @router.post("/units/{unit_id}/desks")
 def desk_create(
-    unit_id: int,
+    unit_id: DbId,
     session: SessionDep,
-    user: CoordinatorUser,
+    user: CurrentUser,
     _csrf: CsrfChecked,
     name_vi: Annotated[str, Form(min_length=1, max_length=200)],
     name_en: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Add a desk (with a fresh code) to a unit."""
     unit = unit_service.get_unit(session=session, unit_id=unit_id)
-    desk_service.create_desk(session=session, unit=unit, name_vi=name_vi, name_en=name_en)
+    desk = desk_service.create_desk(session=session, unit=unit, name_vi=name_vi, name_en=name_en)
+    audit.record(
+        session=session,
+        actor=user,
+        action="desk.create",
+        entity="desk",
+        entity_id=desk.id,
+        after=audit.snapshot(desk),
+    )
     return RedirectResponse(f"/admin/units/{unit_id}", status_code=303)
 
 
 @router.post("/desks/{desk_id}/rotate")
 def desk_rotate(
-    desk_id: int, session: SessionDep, user: CoordinatorUser, _csrf: CsrfChecked
+    desk_id: DbId, session: SessionDep, user: CurrentUser, _csrf: CsrfChecked
 ) -> Response:
     """Replace a desk's code; the old card stops working."""
     desk = desk_service.get_desk(session=session, desk_id=desk_id)
-    desk_service.rotate_code(session=session, desk=desk)
+    old = desk_service.live_code(session=session, desk=desk)
+    new = desk_service.rotate_code(session=session, desk=desk)
+    audit.record(
+        session=session,
+        actor=user,
+        action="desk.rotate_code",
+        entity="desk",
+        entity_id=desk_id,
+        before={"code": old.code if old else None},
+        after={"code": new.code},
+    )
     return RedirectResponse(f"/admin/units/{desk.unit_id}", status_code=303)
 
 
 @router.post("/desks/{desk_id}/revoke")
 def desk_revoke(
-    desk_id: int, session: SessionDep, user: CoordinatorUser, _csrf: CsrfChecked
+    desk_id: DbId, session: SessionDep, user: CurrentUser, _csrf: CsrfChecked
 ) -> Response:
     """Withdraw a desk's code without a replacement."""
     desk = desk_service.get_desk(session=session, desk_id=desk_id)
-    desk_service.revoke_code(session=session, desk=desk)
+    old = desk_service.revoke_code(session=session, desk=desk)
+    audit.record(
+        session=session,
+        actor=user,
+        action="desk.revoke_code",
+        entity="desk",
+        entity_id=desk_id,
+        before={"code": old.code if old else None},
+        after={"code": None},
+    )
     return RedirectResponse(f"/admin/units/{desk.unit_id}", status_code=303)
 
 
@@ -294,7 +369,7 @@ def _live_url(session: SessionDep, settings: SettingsDep, desk_id: int) -> str:
 
 @router.get("/desks/{desk_id}/qr.png")
 def desk_qr_png(
-    desk_id: int, session: SessionDep, settings: SettingsDep, user: CoordinatorUser
+    desk_id: DbId, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     """The desk's QR code as PNG."""
     return Response(qr.png(_live_url(session, settings, desk_id)), media_type="image/png")
@@ -302,7 +377,7 @@ def desk_qr_png(
 
 @router.get("/desks/{desk_id}/qr.svg")
 def desk_qr_svg(
-    desk_id: int, session: SessionDep, settings: SettingsDep, user: CoordinatorUser
+    desk_id: DbId, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     """The desk's QR code as SVG."""
     return Response(qr.svg(_live_url(session, settings, desk_id)), media_type="image/svg+xml")
@@ -313,8 +388,8 @@ def qr_cards(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    user: CoordinatorUser,
-    unit_id: int | None = None,
+    user: CurrentUser,
+    unit_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     """A4 sheets of QR cards (all desks, or one unit's), ready to print."""
     rows = [r for r in desk_service.desk_rows(session=session, unit_id=unit_id) if r.code]

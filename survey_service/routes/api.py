@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from survey_service.deps import ObserverUser, ScorerUser, SessionDep
+from survey_service.deps import CurrentUser, DbId, SessionDep
 from survey_service.models import CampaignPublic, Page, QuestionnaireVersionPublic, ResponsePublic
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["api"])
 
 
 @router.get("/campaigns", response_model=Page[CampaignPublic])
-def list_campaigns(session: SessionDep, user: ObserverUser) -> Page[CampaignPublic]:
+def list_campaigns(session: SessionDep, user: CurrentUser) -> Page[CampaignPublic]:
     """Every campaign, newest first."""
     campaigns = campaign_service.list_campaigns(session=session)
     data = [CampaignPublic.model_validate(c, from_attributes=True) for c in campaigns]
@@ -25,9 +25,9 @@ def list_campaigns(session: SessionDep, user: ObserverUser) -> Page[CampaignPubl
 
 @router.get("/campaigns/{campaign_id}/responses", response_model=Page[ResponsePublic])
 def list_responses(
-    campaign_id: int,
+    campaign_id: DbId,
     session: SessionDep,
-    user: ScorerUser,
+    user: CurrentUser,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Page[ResponsePublic]:
@@ -41,7 +41,7 @@ def list_responses(
 
 
 @router.get("/questionnaire-versions", response_model=Page[QuestionnaireVersionPublic])
-def list_versions(session: SessionDep, user: ObserverUser) -> Page[QuestionnaireVersionPublic]:
+def list_versions(session: SessionDep, user: CurrentUser) -> Page[QuestionnaireVersionPublic]:
     """Every stored questionnaire version (old ones stay readable for analysis)."""
     versions = questionnaire_service.list_versions(session=session)
     data = [QuestionnaireVersionPublic.model_validate(v, from_attributes=True) for v in versions]
@@ -50,7 +50,7 @@ def list_versions(session: SessionDep, user: ObserverUser) -> Page[Questionnaire
 
 @router.get("/questionnaire-versions/{version_id}", response_model=QuestionnaireVersionPublic)
 def get_version(
-    version_id: int, session: SessionDep, user: ObserverUser
+    version_id: DbId, session: SessionDep, user: CurrentUser
 ) -> QuestionnaireVersionPublic:
     """One questionnaire version with its whole definition."""
     version = questionnaire_service.get_version(session=session, version_id=version_id)

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 import questionnaires as qn
-from survey_service import i18n, web
+from survey_service import clients, i18n, ratelimit, web
 from survey_service.deps import FormDep, SessionDep
 from survey_service.models import Draft, Unit
 from survey_service.services import drafts as draft_service
@@ -36,10 +36,25 @@ def _error_groups(errors: dict[str, str]) -> list[tuple[str, list[str]]]:
     return list(groups.items())
 
 
+BROWSER_COOKIE = "survey_browser"
+HONEYPOT = "website"
+
+
 def _with_draft_cookie(
     response: Response, request: Request, target: form_service.FormTarget, draft: Draft | None
 ) -> Response:
     secure = request.app.state.settings.secure_cookies
+    if BROWSER_COOKIE not in request.cookies:
+        # A random id of this browser, only ever stored as a keyed hash (repeat detection).
+        response.set_cookie(
+            BROWSER_COOKIE,
+            secrets.token_urlsafe(18),
+            max_age=365 * 86_400,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+            path="/",
+        )
     if draft is None:
         response.delete_cookie(draft_service.COOKIE, path=target.base_path)
     else:
@@ -70,10 +85,11 @@ def _render_unit_picker(
         "draft": draft,
         "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
         "unit_error": error,
+        "started": request.app.state.signer.stamp(),
     }
     status = 422 if error else 200
     response = web.render(request, "public/unit_picker.html", ctx, status_code=status, lang=lang)
-    return _with_draft_cookie(response, request, target, draft) if draft else response
+    return _with_draft_cookie(response, request, target, draft)
 
 
 def _render_page(
@@ -112,10 +128,11 @@ def _render_page(
         "known": known,
         "draft": draft,
         "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
+        "started": request.app.state.signer.stamp(),
     }
     status = 422 if errors else 200
     response = web.render(request, "public/form.html", ctx, status_code=status, lang=lang)
-    return _with_draft_cookie(response, request, target, draft) if draft else response
+    return _with_draft_cookie(response, request, target, draft)
 
 
 def _show(request: Request, session: Session, target: form_service.FormTarget) -> Response:
@@ -154,6 +171,24 @@ def _pick_unit(
     )
 
 
+def _hash(request: Request, purpose: str, value: str | None) -> str | None:
+    secret = request.app.state.settings.resolved_secret_key
+    return clients.keyed_hash(secret, purpose, value) if value else None
+
+
+def _rate_limit(request: Request, target: form_service.FormTarget) -> None:
+    """Per address (phones behind one carrier address share it, so it is generous) and per
+    form code (a desk's QR or a link), counted in the database or Redis."""
+    settings = request.app.state.settings
+    limiter = request.app.state.limiter
+    address = clients.address_bucket(clients.request_client(request))
+    by_address = "form-addr:" + clients.keyed_hash(
+        settings.resolved_secret_key, "ratelimit", address
+    )
+    ratelimit.check(limiter, by_address, settings.rate_limit_per_address, 60)
+    ratelimit.check(limiter, "form-code:" + target.key, settings.rate_limit_per_desk, 60)
+
+
 def _submit(
     request: Request,
     session: Session,
@@ -163,8 +198,10 @@ def _submit(
     unit: Unit,
     answers: dict[str, Any],
     lang: str,
+    honeypot: bool,
 ) -> Response:
     assert unit.id is not None
+    address = clients.address_bucket(clients.request_client(request))
     submission = response_service.Submission(
         campaign=target.campaign,
         version=target.version,
@@ -172,6 +209,10 @@ def _submit(
         desk_id=target.desk.id if target.desk else None,
         channel=target.channel,
         language=lang,
+        started_at=draft.started_at,
+        client_hash=_hash(request, "response-client", address),
+        browser_hash=_hash(request, "response-browser", request.cookies.get(BROWSER_COOKIE)),
+        honeypot=honeypot,
     )
     response_service.submit(
         session=session,
@@ -189,6 +230,8 @@ def _post(
     request: Request, session: Session, target: form_service.FormTarget, form: Any
 ) -> Response:
     lang = i18n.pick_language(str(form.get("lang") or web.request_language(request)))
+    if str(form.get("action") or "submit") != "save":
+        _rate_limit(request, target)  # autosaves store no response and are not counted
     posted_sid = str(form.get("submission_id") or "")
     if response_service.find_submitted(session=session, client_submission_id=posted_sid):
         return RedirectResponse(f"{target.base_path}/thanks?lang={lang}", status_code=303)
@@ -196,7 +239,10 @@ def _post(
     draft = draft_service.find(session=session, token=token, form_key=target.key)
     if draft is None:
         response_service.check_submission_id(posted_sid)
-        draft = draft_service.start(session=session, form_key=target.key, submission_id=posted_sid)
+        started = request.app.state.signer.stamped_time(str(form.get("started") or ""))
+        draft = draft_service.start(
+            session=session, form_key=target.key, submission_id=posted_sid, started_at=started
+        )
     action = str(form.get("action") or "submit")
     if action == "unit" and target.unit is None:
         return _pick_unit(request, session, target, draft, form, lang)
@@ -266,7 +312,17 @@ def _post_page(
         at = first if first in page_ids else page_ids[0]
         keep(at)
         return show(at, qn.AnswersInvalid(errors).by_item(lang))
-    return _submit(request, session, target, draft=draft, unit=unit, answers=answers, lang=lang)
+    honeypot = bool(str(form.get(HONEYPOT) or "").strip())
+    return _submit(
+        request,
+        session,
+        target,
+        draft=draft,
+        unit=unit,
+        answers=answers,
+        lang=lang,
+        honeypot=honeypot,
+    )
 
 
 def _thanks(request: Request, target_unit: Unit | None, desk: Any) -> Response:

@@ -25,7 +25,13 @@ def find(*, session: Session, token: str | None, form_key: str) -> Draft | None:
     return draft
 
 
-def start(*, session: Session, form_key: str, submission_id: str | None = None) -> Draft:
+def start(
+    *,
+    session: Session,
+    form_key: str,
+    submission_id: str | None = None,
+    started_at: dt.datetime | None = None,
+) -> Draft:
     """A new empty draft (and a sweep of expired ones, so they never pile up).
 
     ``submission_id`` keeps the id the page was rendered with, so a repeated final tap is
@@ -39,6 +45,7 @@ def start(*, session: Session, form_key: str, submission_id: str | None = None) 
         submission_id=submission_id or secrets.token_urlsafe(18),
         updated_at=now,
         expires_at=now + LIFETIME,
+        started_at=started_at,
     )
     session.add(draft)
     session.flush()

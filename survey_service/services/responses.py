@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from survey_service.models import (
     Response,
     utcnow,
 )
+from survey_service.services import quality
 from survey_service.services import questionnaires as questionnaire_service
 
 SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -27,7 +29,8 @@ SUBMISSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 @dataclass(frozen=True)
 class Submission:
-    """Where an answer comes from: campaign, version, unit, desk and channel."""
+    """Where an answer comes from: campaign, version, unit, desk and channel, and the signals
+    the quality flags read (keyed hashes only, never an address or a cookie value)."""
 
     campaign: Campaign
     version: QuestionnaireVersion
@@ -35,6 +38,15 @@ class Submission:
     desk_id: int | None
     channel: Channel
     language: str = "vi"
+    started_at: dt.datetime | None = None
+    client_hash: str | None = None
+    browser_hash: str | None = None
+    honeypot: bool = False
+
+    @property
+    def anonymous(self) -> bool:
+        """Officials' answers: nothing that could trace them to a person is kept."""
+        return self.version.audience == qn.Audience.OFFICIAL.value
 
 
 @dataclass(frozen=True)
@@ -75,14 +87,13 @@ def submit(
         return Stored(existing, created=False)
     questionnaire = questionnaire_service.parsed(submission.version)
     answers = qn.validate_answers(questionnaire, raw, context)
-    values = {
+    values = _row(session, submission, questionnaire, answers) | {
         "campaign_id": submission.campaign.id,
         "questionnaire_version_id": submission.version.id,
         "unit_id": submission.unit_id,
         "desk_id": submission.desk_id,
         "channel": submission.channel.value,
         "language": submission.language,
-        "submitted_at": utcnow(),
         "answers": answers,
         "client_submission_id": client_submission_id,
     }
@@ -99,6 +110,36 @@ def find_submitted(*, session: Session, client_submission_id: str | None) -> int
     if not client_submission_id or not SUBMISSION_ID.match(client_submission_id):
         return None
     return _by_submission_id(session=session, client_submission_id=client_submission_id)
+
+
+def _row(
+    session: Session, submission: Submission, q: qn.Questionnaire, answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Flags, timing and hashes; for officials only what cannot point to a person.
+
+    An official's answer keeps the day it was given, not the time, and no address or browser
+    hash, so it cannot be joined to an invitation, a log line or a login by time or device.
+    """
+    assert submission.campaign.id is not None
+    signals = quality.Signals(
+        campaign_id=submission.campaign.id,
+        desk_id=submission.desk_id,
+        started_at=submission.started_at,
+        browser_hash=None if submission.anonymous else submission.browser_hash,
+        honeypot=submission.honeypot,
+    )
+    flags = quality.flags_for(session=session, questionnaire=q, answers=answers, signals=signals)
+    now = utcnow()
+    row: dict[str, Any] = {"flags": flags, "submitted_at": now}
+    if submission.honeypot:
+        row |= {"excluded": True, "excluded_reason": "honeypot field filled in (a robot)"}
+    if submission.anonymous:
+        return row | {"submitted_at": now.replace(hour=0, minute=0, second=0, microsecond=0)}
+    return row | {
+        "started_at": submission.started_at,
+        "client_hash": submission.client_hash,
+        "browser_hash": submission.browser_hash,
+    }
 
 
 def _by_submission_id(*, session: Session, client_submission_id: str) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 from sqlalchemy.engine import Engine
@@ -201,9 +202,13 @@ def test_unknown_page_is_friendly_404(client: TestClient, engine: Engine) -> Non
     assert "Không tìm thấy" in response.text
 
 
-def test_unexpected_error_shows_a_friendly_page_without_traceback(settings, engine: Engine) -> None:
+def test_unexpected_error_shows_a_friendly_page_without_traceback(
+    settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from survey_service import access
     from survey_service.app import create_app
 
+    monkeypatch.setitem(access.POLICY, ("GET", "/boom"), access.Access.PUBLIC)
     app = create_app(settings, engine=engine)
 
     @app.get("/boom")

@@ -62,6 +62,9 @@ def upgrade() -> None:
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("started_at", sa.DateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.add_column(sa.Column("started_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
@@ -87,6 +90,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.drop_column("started_at")
+
     with op.batch_alter_table("responses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_responses_client_hash"))
         batch_op.drop_index(batch_op.f("ix_responses_browser_hash"))
