@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from survey_service import clients, db, deps, errors, ratelimit, security, web
-from survey_service.headers import SecurityHeaders
+from survey_service.headers import BASE_HEADERS, SecurityHeaders
 from survey_service.routes import accounts, admin, api, audit_log, forms, public, quality
 from survey_service.settings import Settings
 
@@ -72,19 +72,44 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 async def _server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _wants_json(request):
-        return JSONResponse({"detail": "internal error", "code": "server_error"}, status_code=500)
+        response: Response = JSONResponse(
+            {"detail": "internal error", "code": "server_error"}, status_code=500
+        )
+        response.headers.update(BASE_HEADERS)
+        return response
     ctx = {"title_key": "error.server", "message": None, "status": 500, "server": True}
-    return web.render(request, "public/error.html", ctx, status_code=500)
+    response = web.render(request, "public/error.html", ctx, status_code=500)
+    # This handler runs in Starlette's ServerErrorMiddleware, outside SecurityHeaders.
+    for name, value in BASE_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _nul_in_url(scope: Scope) -> bool:
+    """A NUL character in the path or the query (PostgreSQL text cannot hold one)."""
+    return "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b"")
+
+
+def _nul_in_form(scope: Scope, body: bytes) -> bool:
+    """A NUL character in a URL-encoded form body (multipart values are cleaned when read)."""
+    kind = dict(scope["headers"]).get(b"content-type", b"")
+    return kind.startswith(b"application/x-www-form-urlencoded") and (
+        b"%00" in body or b"\x00" in body
+    )
 
 
 class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413 before any route sees them."""
+    """Refuse request bodies over ``limit`` bytes with 413, and NUL characters in URLs and
+    URL-encoded forms with 400, before any route sees them."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and _nul_in_url(scope):
+            await self._refuse(scope, receive, send, status=400)
+            return
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -107,6 +132,9 @@ class BodyLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        if _nul_in_form(scope, body):
+            await self._refuse(scope, receive, send, status=400)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -118,15 +146,20 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int = 413) -> None:
         request = Request(scope, receive)
-        response = _error_response(
-            request,
-            413,
-            "error.payload_too_large",
-            f"At most {self.limit // 1024} KB may be sent.",
-            "payload_too_large",
-        )
+        if status == 400:
+            response = _error_response(
+                request, 400, "error.bad_request", "NUL characters are not accepted.", "bad_request"
+            )
+        else:
+            response = _error_response(
+                request,
+                413,
+                "error.payload_too_large",
+                f"At most {self.limit // 1024} KB may be sent.",
+                "payload_too_large",
+            )
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
 

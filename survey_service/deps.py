@@ -102,8 +102,14 @@ CsrfChecked = Annotated[None, Depends(check_csrf)]
 
 
 async def read_form(request: Request) -> FormData:
-    """The submitted form, read in the event loop so sync routes can use it from a thread."""
-    return await request.form()
+    """The submitted form, read in the event loop so sync routes can use it from a thread.
+
+    NUL characters are dropped from text values: PostgreSQL text cannot hold them.
+    """
+    form = await request.form()
+    return FormData(
+        [(k, v.replace("\x00", "") if isinstance(v, str) else v) for k, v in form.multi_items()]
+    )
 
 
 FormDep = Annotated[FormData, Depends(read_form)]

@@ -34,10 +34,45 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def password_problem(password: str) -> str | None:
-    """Why ``password`` is not acceptable, or None."""
+COMMON_PASSWORDS = frozenset(
+    {
+        "1234567890",
+        "12345678910",
+        "0123456789",
+        "password123",
+        "password1234",
+        "qwertyuiop",
+        "1q2w3e4r5t",
+        "abc1234567",
+        "matkhau123",
+        "matkhau1234",
+        "123456789a",
+        "a123456789",
+        "iloveyou123",
+        "admin12345",
+        "administrator",
+    }
+)
+
+
+def password_problem(password: str, email: str = "") -> str | None:
+    """Why ``password`` is not acceptable, or None.
+
+    The rules (README, "Security"): at least 10 characters, at most 1,024; not one character
+    repeated; not a well-known password; not the e-mail address or its name part.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"at least {MIN_PASSWORD_LENGTH} characters are required"
+    if len(password) > 1024:
+        return "at most 1,024 characters are allowed"
+    lowered = password.lower()
+    if len(set(lowered)) <= 2:
+        return "it repeats one or two characters"
+    if lowered in COMMON_PASSWORDS:
+        return "it is a well-known password"
+    name = email.lower().split("@")[0]
+    if email and (lowered == email.lower() or (len(name) >= 4 and name in lowered)):
+        return "it contains the e-mail address"
     return None
 
 

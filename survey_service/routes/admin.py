@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
 import questionnaires as qn
-from survey_service import errors, i18n, qr, security, web
+from survey_service import clients, errors, i18n, qr, security, web
 from survey_service.deps import (
     MAX_ID,
     CsrfChecked,
@@ -44,11 +44,52 @@ def admin_home() -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:  # noqa: A002
+def login_page(
+    request: Request,
+    user: OptionalUser,
+    next_url: Annotated[str | None, Query(alias="next", max_length=500)] = None,
+) -> Response:
     """The sign-in form."""
     if user is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return web.render(request, "admin/login.html", {"next": _safe_next(next), "error": None})
+        return RedirectResponse(_safe_next(next_url), status_code=303)
+    ctx = {"next": _safe_next(next_url), "error": None, "email": ""}
+    return web.render(request, "admin/login.html", ctx)
+
+
+LOGIN_WINDOW = 15 * 60
+
+
+def _login_keys(request: Request, email: str) -> tuple[str, str]:
+    """Rate-limit keys of the account and of the address (keyed hashes, never the values)."""
+    secret = request.app.state.settings.resolved_secret_key
+    address = clients.address_bucket(clients.request_client(request))
+    account = user_service.normalise_email(email)
+    return (
+        "login-account:" + clients.keyed_hash(secret, "login", account),
+        "login-address:" + clients.keyed_hash(secret, "login", address),
+    )
+
+
+def _limits(request: Request) -> tuple[int, int]:
+    settings = request.app.state.settings
+    return settings.login_attempts_per_account, settings.login_attempts_per_address
+
+
+def _refuse_when_throttled(request: Request, keys: tuple[str, str]) -> None:
+    limiter = request.app.state.limiter
+    for key, limit in zip(keys, _limits(request), strict=True):
+        if limit > 0 and limiter.used(key, LOGIN_WINDOW) >= limit:
+            raise errors.TooManyRequests(
+                "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
+                message_en="Too many failed sign-ins. Please try again in 15 minutes.",
+                retry_after=LOGIN_WINDOW,
+            )
+
+
+def _count_failure(request: Request, keys: tuple[str, str]) -> None:
+    limiter = request.app.state.limiter
+    for key, limit in zip(keys, _limits(request), strict=True):
+        limiter.hit(key, limit, LOGIN_WINDOW)
 
 
 @router.post("/login")
@@ -59,16 +100,19 @@ def login(
     _csrf: CsrfChecked,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
-    next: Annotated[str, Form(max_length=500)] = "",  # noqa: A002
+    next_url: Annotated[str, Form(alias="next", max_length=500)] = "",
 ) -> Response:
-    """Check the credentials and start a session."""
+    """Check the credentials and start a session (failed attempts are throttled)."""
+    keys = _login_keys(request, email)
+    _refuse_when_throttled(request, keys)
     user = user_service.authenticate(session=session, email=email, password=password)
     if user is None:
-        ctx = {"next": _safe_next(next), "error": "login.failed", "email": email}
+        _count_failure(request, keys)
+        ctx = {"next": _safe_next(next_url), "error": "login.failed", "email": email}
         return web.render(request, "admin/login.html", ctx, status_code=401)
     assert user.id is not None
     signer: security.Signer = request.app.state.signer
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_safe_next(next_url), status_code=303)
     response.set_cookie(
         security.SESSION_COOKIE,
         signer.dump_session(security.SessionData(user.id, user.session_epoch)),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from survey_service.deps import CurrentUser, DbId, SessionDep
+from survey_service.deps import MAX_ID, CurrentUser, DbId, SessionDep
 from survey_service.models import CampaignPublic, Page, QuestionnaireVersionPublic, ResponsePublic
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
@@ -28,7 +28,7 @@ def list_responses(
     campaign_id: DbId,
     session: SessionDep,
     user: CurrentUser,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Page[ResponsePublic]:
     """A page of the campaign's responses (``count`` is the total, not the page size)."""

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from survey_service import web
 from survey_service.db import session_scope
-from survey_service.deps import CurrentUser, SessionDep
+from survey_service.deps import MAX_ID, CurrentUser, SessionDep
 from survey_service.models import AuditEntry, Page
 from survey_service.services import audit
 
@@ -108,7 +108,7 @@ def audit_api(
     session: SessionDep,
     user: CurrentUser,
     where: FilterDep,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Page[AuditEntryPublic]:
     """Audit entries, newest first; ``count`` is the number matching the filter."""

@@ -23,7 +23,7 @@ def create_user(*, session: Session, email: str, password: str, role: Role) -> U
     email = normalise_email(email)
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise errors.InvalidInput(message_en=f"'{email}' is not an e-mail address.")
-    problem = security.password_problem(password)
+    problem = security.password_problem(password, email)
     if problem:
         raise errors.InvalidInput(message_en=f"Password refused: {problem}.")
     if get_by_email(session=session, email=email) is not None:
