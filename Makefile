@@ -32,6 +32,7 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy questionnaires
+	$(BIN)/bandit -q -r survey_service questionnaires --severity-level high
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
@@ -26,6 +27,8 @@ pytest_plugins = ["tests.browser_support"]
 
 PG_URL = os.environ.get("SURVEY_TEST_POSTGRES_URL", "")
 REQUIRE_PG = os.environ.get("SURVEY_REQUIRE_POSTGRES") == "1"
+REDIS_URL = os.environ.get("SURVEY_TEST_REDIS_URL", "")
+REQUIRE_REDIS = os.environ.get("SURVEY_REQUIRE_REDIS") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -109,3 +112,22 @@ def client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
     app = create_app(settings, engine=engine)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis, reachable; skipped (or failed, when required) otherwise."""
+    if not REDIS_URL:
+        if REQUIRE_REDIS:
+            pytest.fail("SURVEY_REQUIRE_REDIS=1 but SURVEY_TEST_REDIS_URL is not set")
+        pytest.skip("Redis tests need SURVEY_TEST_REDIS_URL")
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        if REQUIRE_REDIS:
+            pytest.fail(f"Redis is required but unreachable: {exc}")
+        pytest.skip(f"Redis unreachable: {exc}")
+    finally:
+        client.close()
+    return REDIS_URL

@@ -150,25 +150,6 @@ def test_database_limiter(engine: Engine, scenario: Callable[[Make], None]) -> N
     scenario(lambda clock: ratelimit.DatabaseLimiter(engine, now=clock))
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The test Redis, reachable; skipped (or failed, when required) otherwise."""
-    if not REDIS_URL:
-        if REQUIRE_REDIS:
-            pytest.fail("SURVEY_REQUIRE_REDIS=1 but SURVEY_TEST_REDIS_URL is not set")
-        pytest.skip("Redis tests need SURVEY_TEST_REDIS_URL")
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        if REQUIRE_REDIS:
-            pytest.fail(f"Redis is required but unreachable: {exc}")
-        pytest.skip(f"Redis unreachable: {exc}")
-    finally:
-        client.close()
-    return REDIS_URL
-
-
 @pytest.fixture
 def redis_prefix(redis_url: str) -> Iterator[str]:
     """A random key prefix of this test's own; its keys are deleted afterwards."""

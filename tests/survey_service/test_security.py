@@ -333,3 +333,20 @@ def test_an_officials_answer_keeps_no_hash_and_only_the_day(
     assert stored.client_hash is None and stored.browser_hash is None
     assert stored.started_at is None
     assert stored.submitted_at.time() == dt.time(0, 0)
+
+
+def test_rate_limits_hold_across_app_processes_through_redis(
+    settings, engine: Engine, redis_url: str
+) -> None:
+    from survey_service.app import create_app
+
+    settings.redis_url = redis_url
+    settings.rate_limit_per_desk = 2
+    world = make_world(engine)
+    first, second = (TestClient(create_app(settings, engine=engine)) for _ in range(2))
+    assert type(first.app.state.limiter).__name__ == "RedisLimiter"  # type: ignore[attr-defined]
+    statuses = [
+        app.post(f"/s/{world.code}", data={"submission_id": f"redis-shared-{i:08d}"}).status_code
+        for i, app in enumerate((first, second, first, second))
+    ]
+    assert statuses == [422, 422, 429, 429]
