@@ -234,6 +234,21 @@ def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Forget expiring data: old address/browser hashes, expired drafts, old rate counters."""
+    from survey_service.services import retention
+
+    settings = _settings()
+    engine = db.make_engine(settings.resolved_database_url)
+    with db.session_scope(engine) as session:
+        done = retention.purge(session=session, hash_days=settings.client_hash_days)
+    print(
+        f"Hashes blanked on {done.hashes} responses older than {settings.client_hash_days} "
+        f"days; {done.drafts} expired drafts and {done.counters} old rate counters deleted."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``survey``."""
     parser = argparse.ArgumentParser(prog="survey", description="PAR Survey service")
@@ -266,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="folder to write into")
     export.set_defaults(func=cmd_qr_export)
     _questionnaire_parser(sub)
+    purge = sub.add_parser("purge", help="forget expiring data (run it daily)")
+    purge.set_defaults(func=cmd_purge)
     return parser
 
 

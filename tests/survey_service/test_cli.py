@@ -237,3 +237,48 @@ def test_xlsform_import_lists_unsupported_features_and_writes_nothing(
     assert "survey row 2" in err and "geopoint" in err
     assert "survey row 3" in err and "calculate" in err
     assert not out.exists()
+
+
+def test_purge_blanks_old_hashes_and_drops_expired_drafts(
+    env: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import datetime as dt
+
+    from survey_service.models import Draft, Response
+    from tests.factories import make_world
+
+    world = make_world(engine)
+    now = dt.datetime.now(dt.UTC)
+    with db.session_scope(engine) as session:
+        for days, sid in ((40, "old-response-000000001"), (1, "new-response-000000001")):
+            session.add(
+                Response(
+                    campaign_id=world.campaign_id,
+                    questionnaire_version_id=world.version_id,
+                    unit_id=world.unit_id,
+                    channel="desk_qr",
+                    answers={},
+                    client_submission_id=sid,
+                    submitted_at=now - dt.timedelta(days=days),
+                    client_hash="c" * 64,
+                    browser_hash="b" * 64,
+                )
+            )
+        session.add(
+            Draft(
+                token="t" * 40,
+                form_key="s:X",
+                submission_id="s" * 20,
+                expires_at=now - dt.timedelta(hours=1),
+            )
+        )
+    monkeypatch.setenv("SURVEY_CLIENT_HASH_DAYS", "30")
+    assert cli.main(["purge"]) == 0
+    assert "Hashes blanked on 1 responses older than 30 days; 1 expired drafts" in (
+        capsys.readouterr().out
+    )
+    with Session(engine) as session:
+        old, new = session.exec(select(Response).order_by(Response.id)).all()
+        assert (old.client_hash, old.browser_hash) == (None, None)
+        assert new.client_hash == "c" * 64
+        assert session.exec(select(Draft)).all() == []
