@@ -9,6 +9,7 @@ error is re-rooted to the item it concerns so a form can show it in place (STYLE
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -87,6 +89,15 @@ def _choice_type(values: tuple[Any, ...]) -> Any:
     return Literal[values]  # built at run time from the options
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _without_control_characters(text: str) -> str:
+    """Text answers keep tabs and line breaks but no other control characters (they break
+    spreadsheets and PostgreSQL text)."""
+    return _CONTROL.sub("", text)
+
+
 def _field_type(questionnaire: Questionnaire, item: Item) -> Any:
     values = tuple(o.value for o in questionnaire.choices(item))
     single = (ItemType.SCALE5, ItemType.SINGLE_CHOICE, ItemType.YES_NO, ItemType.RATING10)
@@ -98,7 +109,11 @@ def _field_type(questionnaire: Questionnaire, item: Item) -> Any:
         return Annotated[int, Field(strict=True, ge=item.min, le=item.max)]
     if item.type is ItemType.DATE:
         return dt.date
-    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=item.max_length)]
+    return Annotated[
+        str,
+        AfterValidator(_without_control_characters),
+        StringConstraints(strip_whitespace=True, max_length=item.max_length),
+    ]
 
 
 def _build_model(questionnaire: Questionnaire) -> type[BaseModel]:
@@ -183,7 +198,7 @@ def _error_code(err: Mapping[str, Any], item: Item | None) -> tuple[str, dict[st
         return "too_small", {"min": item.min}
     if kind == "less_than_equal":
         return "too_large", {"max": item.max}
-    if kind == "string_too_long":
+    if kind in ("string_too_long", "too_long"):
         return "too_long", {"max_length": item.max_length}
     return "invalid", {}
 

@@ -104,11 +104,13 @@ CsrfChecked = Annotated[None, Depends(check_csrf)]
 async def read_form(request: Request) -> FormData:
     """The submitted form, read in the event loop so sync routes can use it from a thread.
 
-    NUL characters are dropped from text values: PostgreSQL text cannot hold them.
+    NUL characters are dropped from text values (PostgreSQL text cannot hold them), and file
+    parts are dropped: the public forms take no files.
     """
     form = await request.form()
+    # Only text fields: a file sent where an answer is expected is not an answer.
     return FormData(
-        [(k, v.replace("\x00", "") if isinstance(v, str) else v) for k, v in form.multi_items()]
+        [(k, v.replace("\x00", "")) for k, v in form.multi_items() if isinstance(v, str)]
     )
 
 

@@ -172,3 +172,8 @@ def test_answer_model_is_built_once_per_version() -> None:
     assert qn.answer_model(Q) is qn.answer_model(again)
     changed = qn.parse_definition(DEFINITION | {"id": "mini2"})
     assert qn.answer_model(changed) is not qn.answer_model(Q)
+
+
+def test_control_characters_are_removed_from_text_but_line_breaks_kept() -> None:
+    clean = qn.validate_answers(Q, VALID | {"comment": "a\x01b\tc\nd\x7f"})
+    assert clean["comment"] == "ab\tc\nd"
