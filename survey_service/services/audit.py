@@ -15,7 +15,7 @@ from survey_service.models import AuditEntry, User
 
 def snapshot(obj: SQLModel, *fields: str) -> dict[str, Any]:
     """The named fields of ``obj`` (all of them when none are named) as JSON-able values."""
-    data = obj.model_dump(mode="json")
+    data = obj.model_dump(mode="json", warnings=False)  # enums are read back as plain strings
     return {k: data[k] for k in fields} if fields else data
 
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from survey_service import access, db
 from survey_service.models import Role, User
@@ -45,7 +46,7 @@ def test_every_route_has_exactly_one_rule(client: TestClient) -> None:
 def _token(engine: Engine, role: Role) -> str:
     email = make_user(engine, role)
     with db.session_scope(engine) as session:
-        user = session.query(User).filter(User.email == email).one()
+        user = session.exec(select(User).where(User.email == email)).one()
         return token_service.create_token(session=session, user=user, name="t", role=role)[1]
 
 
@@ -90,7 +91,7 @@ def test_a_token_acts_with_its_own_role_not_its_users(client: TestClient, engine
     world = make_world(engine)
     email = make_user(engine, Role.ADMIN)
     with db.session_scope(engine) as session:
-        user = session.query(User).filter(User.email == email).one()
+        user = session.exec(select(User).where(User.email == email)).one()
         _, plain = token_service.create_token(
             session=session, user=user, name="r", role=Role.OBSERVER
         )
@@ -103,7 +104,7 @@ def test_a_token_acts_with_its_own_role_not_its_users(client: TestClient, engine
 def test_revoked_and_forged_tokens_are_refused(client: TestClient, engine: Engine) -> None:
     email = make_user(engine, Role.SCORER)
     with db.session_scope(engine) as session:
-        user = session.query(User).filter(User.email == email).one()
+        user = session.exec(select(User).where(User.email == email)).one()
         token, plain = token_service.create_token(
             session=session, user=user, name="x", role=Role.SCORER
         )
@@ -111,7 +112,7 @@ def test_revoked_and_forged_tokens_are_refused(client: TestClient, engine: Engin
     ok = client.get("/api/v1/campaigns", headers={"authorization": f"Bearer {plain}"})
     assert ok.status_code == 200
     with db.session_scope(engine) as session:
-        user = session.query(User).filter(User.email == email).one()
+        user = session.exec(select(User).where(User.email == email)).one()
         token_service.revoke(session=session, user=user, token_id=token_id)
     for value in (plain, plain[:-1] + "x", "pst_forged", "not-a-token"):
         response = client.get("/api/v1/campaigns", headers={"authorization": f"Bearer {value}"})
