@@ -36,3 +36,46 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path) -> N
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     engine.dispose()
+
+
+def test_upgrading_a_first_release_database_keeps_its_data(tmp_path) -> None:
+    """A database made by the first migration, with answers in it, upgrades to head intact."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    db.upgrade(url, "0001")
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                'INSERT INTO units (id, code, name_vi, name_en, "group") '
+                "VALUES (1, 'Q1', 'Quận 1', 'District 1', 'district')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO campaigns (id, year, name, status, created_at) "
+                "VALUES (1, 2025, 'Khảo sát 2025', 'closed', '2025-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO questionnaire_versions (id, questionnaire_id, audience, content_hash, "
+                "definition, created_at) VALUES (1, 'citizen', 'citizen', 'abc', '{}', "
+                "'2025-01-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO responses (id, campaign_id, questionnaire_version_id, unit_id, channel, "
+                "language, submitted_at, answers, client_submission_id) VALUES (1, 1, 1, 1, "
+                "'desk_qr', 'vi', '2025-03-01 08:00:00', '{\"overall_satisfaction\": 4}', "
+                "'old-submission-0000001')"
+            )
+        )
+    db.upgrade(url)
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text("SELECT answers, flags, excluded, excluded_reason, stratum FROM responses")
+        ).one()
+    engine.dispose()
+    assert row.answers == '{"overall_satisfaction": 4}'
+    assert (row.flags, row.excluded, row.excluded_reason, row.stratum) == ("[]", 0, "", None)
