@@ -67,8 +67,8 @@ def test_upgrading_a_first_release_database_keeps_its_data(tmp_path) -> None:
             sa.text(
                 "INSERT INTO responses (id, campaign_id, questionnaire_version_id, unit_id, "
                 "channel, language, submitted_at, answers, client_submission_id) "
-                "VALUES (1, 1, 1, 1, 'desk_qr', 'vi', '2025-03-01 08:00:00', '{\"overall_satisfaction\": 4}', "
-                "'old-submission-0000001')"
+                "VALUES (1, 1, 1, 1, 'desk_qr', 'vi', '2025-03-01 08:00:00', "
+                "'{\"overall_satisfaction\": 4}', 'old-submission-0000001')"
             )
         )
     db.upgrade(url)
