@@ -19,6 +19,7 @@ from survey_service.deps import FormDep, SessionDep
 from survey_service.models import Draft, Unit
 from survey_service.services import drafts as draft_service
 from survey_service.services import forms as form_service
+from survey_service.services import invitations as invitation_service
 from survey_service.services import responses as response_service
 
 router = APIRouter(include_in_schema=False)
@@ -213,7 +214,11 @@ def _submit(
         client_hash=_hash(request, "response-client", address),
         browser_hash=_hash(request, "response-browser", request.cookies.get(BROWSER_COOKIE)),
         honeypot=honeypot,
+        stratum=target.stratum,
+        design_weight=target.design_weight,
     )
+    if target.invitation_id is not None:
+        invitation_service.complete(session=session, invitation_id=target.invitation_id)
     response_service.submit(
         session=session,
         submission=submission,
@@ -348,6 +353,32 @@ def desk_thanks(request: Request, code: str, session: SessionDep) -> Response:
 
     found = desk_service.find_by_code(session=session, code=code)
     return _thanks(request, found.unit, found.desk)
+
+
+@router.get("/i/{code}")
+def invitation_form(request: Request, code: str, session: SessionDep) -> Response:
+    """The questionnaire of a single-use invitation."""
+    target = form_service.invitation_target(session=session, code=code)
+    assert target.invitation_id is not None
+    invitation_service.mark_opened(session=session, invitation_id=target.invitation_id)
+    return _show(request, session, target)
+
+
+@router.post("/i/{code}")
+def invitation_post(request: Request, code: str, session: SessionDep, form: FormDep) -> Response:
+    """A page of answers for an invitation; submitting uses the invitation up."""
+    sid = str(form.get("submission_id") or "")
+    if response_service.find_submitted(session=session, client_submission_id=sid):
+        # a retry of the submission that used the invitation up: thank, do not refuse
+        lang = i18n.pick_language(str(form.get("lang") or "vi"))
+        return RedirectResponse(f"/i/{code}/thanks?lang={lang}", status_code=303)
+    return _post(request, session, form_service.invitation_target(session=session, code=code), form)
+
+
+@router.get("/i/{code}/thanks")
+def invitation_thanks(request: Request, code: str) -> Response:
+    """Thanks after answering an invitation (the code is used up by now)."""
+    return _thanks(request, None, None)
 
 
 @router.get("/f/{code}")

@@ -14,6 +14,7 @@ from survey_service.models import Campaign, Channel, Desk, QuestionnaireVersion,
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import desks as desk_service
 from survey_service.services import form_links as link_service
+from survey_service.services import invitations as invitation_service
 from survey_service.services import questionnaires as questionnaire_service
 
 UNIT_PAGE = "unit"
@@ -32,6 +33,9 @@ class FormTarget:
     channel: Channel
     unit: Unit | None
     desk: Desk | None
+    invitation_id: int | None = None
+    stratum: str | None = None
+    design_weight: float | None = None
 
 
 def _campaign_and_version(
@@ -75,6 +79,26 @@ def link_target(*, session: Session, code: str) -> FormTarget:
         channel=Channel.OPEN_LINK,
         unit=unit,
         desk=None,
+    )
+
+
+def invitation_target(*, session: Session, code: str) -> FormTarget:
+    """The form of a single-use invitation (its unit, stratum and design weight are known)."""
+    invitation = invitation_service.find(session=session, code=code)
+    campaign = campaign_service.get_campaign(session=session, campaign_id=invitation.campaign_id)
+    campaign, version = _campaign_and_version(session, invitation.audience, campaign)
+    return FormTarget(
+        key=f"i:{invitation.code}",
+        base_path=f"/i/{invitation.code}",
+        campaign=campaign,
+        version=version,
+        questionnaire=questionnaire_service.parsed(version),
+        channel=Channel.INVITATION,
+        unit=session.get(Unit, invitation.unit_id),
+        desk=None,
+        invitation_id=invitation.id,
+        stratum=invitation.stratum,
+        design_weight=invitation.design_weight,
     )
 
 

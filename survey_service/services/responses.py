@@ -42,6 +42,8 @@ class Submission:
     client_hash: str | None = None
     browser_hash: str | None = None
     honeypot: bool = False
+    stratum: str | None = None
+    design_weight: float | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -130,7 +132,12 @@ def _row(
     )
     flags = quality.flags_for(session=session, questionnaire=q, answers=answers, signals=signals)
     now = utcnow()
-    row: dict[str, Any] = {"flags": flags, "submitted_at": now}
+    row: dict[str, Any] = {
+        "flags": flags,
+        "submitted_at": now,
+        "stratum": submission.stratum,
+        "design_weight": submission.design_weight,
+    }
     if submission.honeypot:
         row |= {"excluded": True, "excluded_reason": "honeypot field filled in (a robot)"}
     if submission.anonymous:
