@@ -65,6 +65,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/questionnaire-versions"): OBS,
     ("GET", "/api/v1/questionnaire-versions/{version_id}"): OBS,
     ("GET", "/api/v1/audit"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/fieldwork"): OBS,
     # answers themselves: scoring staff and up
     ("GET", "/api/v1/campaigns/{campaign_id}/responses"): SCO,
     # fieldwork: coordinators and admins
@@ -82,6 +83,10 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/admin/desks/{desk_id}/qr.png"): COO,
     ("GET", "/admin/desks/{desk_id}/qr.svg"): COO,
     ("GET", "/admin/qr-cards"): COO,
+    ("POST", "/admin/plans/{plan_id}/release"): COO,
+    ("GET", "/admin/plans/{plan_id}/invitations.csv"): COO,
+    ("GET", "/admin/plans/{plan_id}/letters"): COO,
+    ("GET", "/admin/invitations/{invitation_id}/qr.svg"): COO,
 }
 
 

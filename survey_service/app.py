@@ -17,7 +17,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from survey_service import clients, db, deps, errors, ratelimit, security, web
 from survey_service.headers import BASE_HEADERS, SecurityHeaders
-from survey_service.routes import accounts, admin, api, audit_log, forms, public, quality
+from survey_service.routes import (
+    accounts,
+    admin,
+    api,
+    audit_log,
+    fieldwork,
+    forms,
+    public,
+    quality,
+)
 from survey_service.settings import Settings
 
 log = logging.getLogger("survey_service")
@@ -194,5 +203,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(accounts.router)
     app.include_router(audit_log.router)
     app.include_router(quality.router)
+    app.include_router(fieldwork.router)
     app.include_router(api.router)
     return app

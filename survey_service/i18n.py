@@ -136,6 +136,31 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "flag.desk_burst": ("Quầy có quá nhiều phiếu bất thường", "Unusual burst at the desk"),
     "flag.repeat_browser": ("Cùng trình duyệt gửi nhiều lần", "Repeat from one browser"),
     "flag.honeypot": ("Có dấu hiệu máy tự động", "Filled in by a robot"),
+    "admin.fieldwork": ("Tiến độ khảo sát", "Fieldwork"),
+    "admin.letters": ("In thư mời", "Print letters"),
+    "admin.mail_merge": ("Tệp trộn thư (CSV)", "Mail-merge file (CSV)"),
+    "admin.by_unit": ("Theo đơn vị", "By unit"),
+    "admin.by_stratum": ("Theo tầng", "By stratum"),
+    "admin.stratum": ("Tầng", "Stratum"),
+    "admin.issued": ("Đã mời", "Invited"),
+    "admin.completed": ("Đã trả lời", "Answered"),
+    "admin.rate": ("Tỷ lệ", "Rate"),
+    "admin.desk_qr": ("Phiếu QR tại quầy", "Desk QR answers"),
+    "admin.release": ("Mời thêm mẫu dự phòng", "Release reserve"),
+    "admin.no_plans": ("Chưa có kế hoạch chọn mẫu nào được rút.", "No sample has been drawn."),
+    "letter.title": ("Thư mời tham gia khảo sát", "Invitation to a survey"),
+    "letter.body": (
+        "Ông/Bà được chọn ngẫu nhiên để đánh giá chất lượng phục vụ của cơ quan hành chính nhà "
+        "nước, phục vụ xác định Chỉ số cải cách hành chính của Thành phố Hồ Chí Minh. Vui lòng "
+        "quét mã QR hoặc mở đường dẫn dưới đây. Phiếu không ghi tên.",
+        "You were chosen at random to rate the service of a public administration, for Ho Chi "
+        "Minh City's Administrative Reform Index. Please scan the QR code or open the link "
+        "below. The form is anonymous.",
+    ),
+    "letter.single_use": (
+        "Mã này chỉ dùng một lần, cho riêng Ông/Bà.",
+        "This code is for you alone and works once.",
+    ),
     "audience.citizen": ("Người dân, tổ chức", "Citizens and organisations"),
     "audience.business": ("Doanh nghiệp", "Businesses"),
     "audience.official": ("Cán bộ, công chức, đại biểu", "Officials and delegates"),

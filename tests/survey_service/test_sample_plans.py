@@ -187,3 +187,66 @@ def test_the_monitor_counts_invitations_answers_and_desk_responses(
         1.959964 * math.sqrt(0.25 / 3) * math.sqrt(37 / 39), rel=1e-4
     )
     assert (unit.name, unit.completed, unit.desk_responses) == ("Q1", 3, 1)
+
+
+def _drawn(engine: Engine, world, with_contacts: bool = True) -> int:
+    from survey_service.models import FrameContact
+
+    frame = _frame(engine, world, {(world.unit_id, "land"): 30})
+    if with_contacts:
+        with db.session_scope(engine) as session:
+            for row in session.exec(select(FrameRow)).all():
+                session.add(FrameContact(frame_row_id=row.id, contact={"phone": f"09{row.id:08d}"}))
+    plan_id = _plan(engine, world, frame, total_n=6, reserve_share=0.5)
+    with db.session_scope(engine) as session:
+        plan_service.draw(
+            session=session,
+            plan=plan_service.get_plan(session=session, plan_id=plan_id),
+            audience="citizen",
+        )
+    return plan_id
+
+
+def test_the_fieldwork_page_and_reserve_release(client: TestClient, engine: Engine) -> None:
+    from survey_service.models import Role
+    from tests.factories import csrf_from, login
+
+    world = make_world(engine)
+    plan_id = _drawn(engine, world)
+    login(client, engine, Role.COORDINATOR)
+    page = client.get(f"/admin/campaigns/{world.campaign_id}/fieldwork")
+    assert page.status_code == 200 and "Q1 | land" in page.text
+    assert '<td class="num">30</td><td class="num">6</td><td class="num">6</td>' in page.text
+    client.post(
+        f"/admin/plans/{plan_id}/release",
+        data={"csrf_token": csrf_from(page.text), "stratum": "Q1 | land"},
+    )
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Invitation)).one() == 9
+
+
+def test_the_mail_merge_file_has_codes_links_and_contacts_and_is_audited(
+    client: TestClient, engine: Engine
+) -> None:
+    import csv
+    import io
+
+    from survey_service.models import AuditEntry, Role
+    from tests.factories import login
+
+    world = make_world(engine)
+    plan_id = _drawn(engine, world)
+    login(client, engine, Role.COORDINATOR)
+    exported = client.get(f"/admin/plans/{plan_id}/invitations.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert len(rows) == 6
+    assert rows[0]["url"] == f"http://testserver/i/{rows[0]['code']}"
+    assert rows[0]["phone"].startswith("09") and rows[0]["unit_code"] == "Q1"
+    with Session(engine) as session:
+        actions = [e.action for e in session.exec(select(AuditEntry))]
+    assert actions == ["plan.export_invitations"]
+    letters = client.get(f"/admin/plans/{plan_id}/letters")
+    assert letters.text.count('class="letter"') == 6
+    assert rows[0]["code"] in letters.text
+    svg = client.get("/admin/invitations/1/qr.svg")
+    assert svg.status_code == 200 and b"<svg" in svg.content
