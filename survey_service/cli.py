@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from survey_service import db, errors, qr
+from survey_service import cli_sampling, db, errors, qr
 from survey_service.models import Role
 from survey_service.settings import Settings
 
@@ -281,6 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, help="folder to write into")
     export.set_defaults(func=cmd_qr_export)
     _questionnaire_parser(sub)
+    _frame_parser(sub)
+    cli_sampling.register(sub)
     purge = sub.add_parser("purge", help="forget expiring data (run it daily)")
     purge.set_defaults(func=cmd_purge)
     return parser
@@ -305,6 +307,89 @@ def _questionnaire_parser(sub: Any) -> None:
     publish.add_argument("file", metavar="FILE.yaml")
     publish.add_argument("--campaign", type=int, help="pin it in this campaign")
     publish.set_defaults(func=cmd_questionnaire_publish)
+
+
+SHOWN_ERRORS = 50  # row errors printed by `survey frame import`; the rest are counted
+
+
+def _mapping(pairs: list[str]) -> dict[str, str] | None:
+    """FIELD=COLUMN pairs as a dict, or None after printing the first malformed one."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not name.strip() or not column.strip():
+            print(f"error: --map needs FIELD=COLUMN, not {pair!r}", file=sys.stderr)
+            return None
+        mapping[name.strip()] = column.strip()
+    return mapping
+
+
+def cmd_frame_import(args: argparse.Namespace) -> int:
+    """Import a sampling frame from CSV or XLSX; print the bad rows (exit 1) if there are any."""
+    from survey_service.services import campaigns as campaign_service
+    from survey_service.services import frames as frame_service
+
+    mapping = _mapping(args.map)
+    if mapping is None:
+        return 2
+    settings = _settings()
+    db.upgrade(settings.resolved_database_url)
+    engine = db.make_engine(settings.resolved_database_url)
+    with db.session_scope(engine) as session:
+        campaign = campaign_service.get_campaign(session=session, campaign_id=args.campaign)
+        report = frame_service.import_frame(
+            session=session,
+            campaign=campaign,
+            audience=args.audience,
+            name=args.name,
+            path=Path(args.file),
+            mapping=mapping,
+        )
+    engine.dispose()
+    if report.frame_id is None:
+        for error in report.errors[:SHOWN_ERRORS]:
+            column = f", column {error.column}" if error.column else ""
+            print(f"{args.file}: row {error.row}{column}: {error.problem}", file=sys.stderr)
+        if report.error_count > SHOWN_ERRORS:
+            print(f"… and {report.error_count - SHOWN_ERRORS} more", file=sys.stderr)
+        return 1
+    print(f"Frame {report.frame_id}: {report.rows} rows imported.")
+    return 0
+
+
+def cmd_frame_purge_contacts(args: argparse.Namespace) -> int:
+    """Delete the contact data of a campaign's frames (after fieldwork)."""
+    from survey_service.services import frames as frame_service
+
+    settings = _settings()
+    engine = db.make_engine(settings.resolved_database_url)
+    with db.session_scope(engine) as session:
+        deleted = frame_service.purge_contacts(session=session, campaign_id=args.campaign)
+    engine.dispose()
+    print(f"{deleted} contacts deleted from the frames of campaign {args.campaign}.")
+    return 0
+
+
+def _frame_parser(sub: Any) -> None:
+    frame = sub.add_parser("frame", help="sampling frames").add_subparsers(
+        dest="frame", required=True
+    )
+    imp = frame.add_parser("import", help="import a frame from CSV or XLSX")
+    imp.add_argument("--campaign", type=int, required=True, metavar="ID")
+    imp.add_argument("--audience", required=True, choices=["citizen", "business", "official"])
+    imp.add_argument("--name", required=True)
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=COLUMN",
+        help="read FIELD from the file's COLUMN (repeatable)",
+    )
+    imp.set_defaults(func=cmd_frame_import)
+    purge = frame.add_parser("purge-contacts", help="delete the frames' contact data")
+    purge.add_argument("--campaign", type=int, required=True, metavar="ID")
+    purge.set_defaults(func=cmd_frame_purge_contacts)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
