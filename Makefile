@@ -31,7 +31,7 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy questionnaires
+	$(BIN)/mypy questionnaires sampling
 	$(BIN)/bandit -q -r survey_service questionnaires --severity-level high
 
 clean:
