@@ -66,6 +66,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/questionnaire-versions/{version_id}"): OBS,
     ("GET", "/api/v1/audit"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/fieldwork"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/plans"): OBS,
+    ("GET", "/api/v1/plans/{plan_id}/preview"): OBS,
     # answers themselves: scoring staff and up
     ("GET", "/api/v1/campaigns/{campaign_id}/responses"): SCO,
     # fieldwork: coordinators and admins
@@ -84,6 +86,10 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/admin/desks/{desk_id}/qr.svg"): COO,
     ("GET", "/admin/qr-cards"): COO,
     ("POST", "/admin/plans/{plan_id}/release"): COO,
+    ("POST", "/admin/campaigns/{campaign_id}/frames"): COO,
+    ("POST", "/admin/campaigns/{campaign_id}/plans"): COO,
+    ("POST", "/admin/plans/{plan_id}/draw"): COO,
+    ("POST", "/admin/invitations/{invitation_id}/status"): COO,
     ("GET", "/admin/plans/{plan_id}/invitations.csv"): COO,
     ("GET", "/admin/plans/{plan_id}/letters"): COO,
     ("GET", "/admin/invitations/{invitation_id}/qr.svg"): COO,

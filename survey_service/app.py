@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from survey_service.routes import (
     audit_log,
     fieldwork,
     forms,
+    plans,
     public,
     quality,
 )
@@ -107,13 +109,17 @@ def _nul_in_form(scope: Scope, body: bytes) -> bool:
     )
 
 
+UPLOADS = re.compile(r"^/admin/campaigns/\d+/frames$")  # the only routes that take files
+
+
 class BodyLimit:
     """Refuse request bodies over ``limit`` bytes with 413, and NUL characters in URLs and
     URL-encoded forms with 400, before any route sees them."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, upload_limit: int) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and _nul_in_url(scope):
@@ -121,6 +127,9 @@ class BodyLimit:
             return
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
+            return
+        if UPLOADS.match(scope.get("path", "")):
+            await self._stream_upload(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
@@ -154,6 +163,25 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _stream_upload(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Frame uploads pass through unbuffered (Starlette spools files to disk), up to
+        ``upload_limit`` bytes."""
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.upload_limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.upload_limit:
+                raise errors.PayloadTooLarge(message_en="The file is too large.")
+            return message
+
+        await self.app(scope, counted, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int = 413) -> None:
         request = Request(scope, receive)
@@ -193,7 +221,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
+    )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     app.add_middleware(SecurityHeaders)  # last added = outermost: covers 413s and every route
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -204,5 +234,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(audit_log.router)
     app.include_router(quality.router)
     app.include_router(fieldwork.router)
+    app.include_router(plans.router)
     app.include_router(api.router)
     return app

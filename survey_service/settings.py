@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     )
     session_max_age: int = Field(default=8 * 3600, description="Admin session lifetime, seconds")
     max_body_bytes: int = Field(default=64 * 1024, description="Largest request body accepted")
+    max_upload_bytes: int = Field(
+        default=300 * 1024 * 1024, description="Largest frame file uploaded in the admin pages"
+    )
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind HTTPS)")
     redis_url: str = Field(
         default="",

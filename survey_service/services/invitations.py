@@ -62,6 +62,10 @@ def find(*, session: Session, code: str) -> Invitation:
     invitation = session.exec(select(Invitation).where(Invitation.code == normal)).first()
     if invitation is None:
         raise _unknown()
+    if invitation.status in (InvitationStatus.REFUSED, InvitationStatus.UNREACHABLE):
+        raise errors.Gone(
+            "Thư mời này không còn hiệu lực.", message_en="This invitation is no longer valid."
+        )
     if invitation.status not in OPEN_STATUSES:
         raise errors.Gone(
             "Thư mời này đã được sử dụng. Mỗi thư mời chỉ trả lời được một lần. Cảm ơn Ông/Bà.",
