@@ -89,6 +89,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/admin/campaigns/{campaign_id}/frames"): COO,
     ("POST", "/admin/campaigns/{campaign_id}/plans"): COO,
     ("POST", "/admin/plans/{plan_id}/draw"): COO,
+    ("POST", "/api/v1/campaigns/{campaign_id}/plans"): COO,
+    ("POST", "/api/v1/plans/{plan_id}/draw"): COO,
     ("POST", "/admin/invitations/{invitation_id}/status"): COO,
     ("GET", "/admin/plans/{plan_id}/invitations.csv"): COO,
     ("GET", "/admin/plans/{plan_id}/letters"): COO,

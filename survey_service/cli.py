@@ -400,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except errors.DomainError as exc:
         print(f"error: {exc.text('en')}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the output was piped into `head` or similar
+        sys.stderr.close()
+        return 0
     return code
 
 

@@ -49,8 +49,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     )
     with db.session_scope(_engine()) as session:
         plan_service.create_plan(session=session, plan=plan)
-        print(f"Plan {plan.id}: {plan.name}")
-        _print_preview(plan_service.preview(session=session, plan=plan))
+        rows = plan_service.preview(session=session, plan=plan)
+    print(f"Plan {plan.id}: {plan.name}")  # after the commit: a closed pipe loses no plan
+    _print_preview(rows)
     return 0
 
 

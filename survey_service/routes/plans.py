@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from survey_service import errors, web
@@ -203,3 +204,75 @@ def plan_preview(
     rows = plan_service.preview(session=session, plan=plan)
     data = [StratumPreviewPublic.model_validate(r, from_attributes=True) for r in rows]
     return Page[StratumPreviewPublic](data=data, count=len(data))
+
+
+class PlanCreate(BaseModel):
+    """A sample plan as the API takes it (the same fields as the admin form)."""
+
+    frame_id: int = Field(ge=1, le=2_147_483_647)
+    name: str = Field(min_length=1, max_length=200)
+    seed: int = Field(ge=0, le=2**62)
+    strata_vars: list[str] = Field(default_factory=list, max_length=5)
+    moe: float | None = Field(default=None, gt=0, lt=1)
+    total_n: int | None = Field(default=None, ge=1, le=10_000_000)
+    allocation: str = "proportional"
+    minimum: int = Field(default=0, ge=0, le=100_000)
+    response_rate: float = Field(default=1.0, gt=0, le=1)
+    reserve_share: float = Field(default=0.0, ge=0, le=1)
+
+
+class PlanPublic(PlanCreate):
+    id: int
+    campaign_id: int
+    drawn_at: dt.datetime | None
+
+
+@router.post(
+    "/api/v1/campaigns/{campaign_id}/plans",
+    response_model=PlanPublic,
+    status_code=201,
+    tags=["api"],
+)
+def api_plan_create(
+    campaign_id: DbId, plan_in: PlanCreate, session: SessionDep, user: CurrentUser
+) -> PlanPublic:
+    """Store a sample plan (preview it at /api/v1/plans/{id}/preview)."""
+    campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    plan = SamplePlan(campaign_id=campaign_id, **plan_in.model_dump())
+    plan_service.create_plan(session=session, plan=plan)
+    plan_service.preview(session=session, plan=plan)
+    audit.record(
+        session=session,
+        actor=user,
+        action="plan.create",
+        entity="plan",
+        entity_id=plan.id,
+        after=audit.snapshot(plan),
+    )
+    return PlanPublic.model_validate(plan, from_attributes=True)
+
+
+class DrawResult(BaseModel):
+    plan_id: int
+    units: int
+
+
+@router.post("/api/v1/plans/{plan_id}/draw", response_model=DrawResult, tags=["api"])
+def api_plan_draw(
+    plan_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    audience: Annotated[str, Query(pattern="^(citizen|business|official)$")] = "citizen",
+) -> DrawResult:
+    """Draw a plan and invite its main sample (409 if it was drawn already)."""
+    plan = plan_service.get_plan(session=session, plan_id=plan_id)
+    drawn = plan_service.draw(session=session, plan=plan, audience=audience)
+    audit.record(
+        session=session,
+        actor=user,
+        action="plan.draw",
+        entity="plan",
+        entity_id=plan_id,
+        after={"seed": plan.seed, "units": drawn},
+    )
+    return DrawResult(plan_id=plan_id, units=drawn)

@@ -116,3 +116,35 @@ def test_invitations_can_be_marked_refused_but_not_completed(
         "/admin/invitations/1/status", data={"csrf_token": token, "status": "completed"}
     )
     assert no.status_code == 409
+
+
+def test_plans_through_the_api_with_a_token(client: TestClient, engine: Engine) -> None:
+    from survey_service import db
+    from survey_service.models import User
+    from survey_service.services import tokens as token_service
+    from tests.factories import make_user
+
+    world = make_world(engine)
+    login(client, engine, Role.COORDINATOR)
+    token = csrf_from(client.get(f"/admin/campaigns/{world.campaign_id}/plans").text)
+    _upload(client, world.campaign_id, CSV, token)
+    email = make_user(engine, Role.COORDINATOR, "script@example.org")
+    with db.session_scope(engine) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+        plain = token_service.create_token(
+            session=session, user=user, name="r", role=Role.COORDINATOR
+        )[1]
+    api = TestClient(client.app, headers={"authorization": f"Bearer {plain}"})
+    created = api.post(
+        f"/api/v1/campaigns/{world.campaign_id}/plans",
+        json={"frame_id": 1, "name": "API", "seed": 5, "strata_vars": ["field"], "moe": 0.2},
+    )
+    assert created.status_code == 201, created.text
+    plan_id = created.json()["id"]
+    assert api.post(f"/api/v1/plans/{plan_id}/draw").json() == {"plan_id": plan_id, "units": 35}
+    assert api.post(f"/api/v1/plans/{plan_id}/draw").status_code == 409
+    both = api.post(
+        f"/api/v1/campaigns/{world.campaign_id}/plans",
+        json={"frame_id": 1, "name": "x", "seed": 1, "moe": 0.1, "total_n": 10},
+    )
+    assert both.status_code == 422
