@@ -169,3 +169,20 @@ def page_answers(questionnaire: qn.Questionnaire, html: str) -> dict[str, Any]:
 def hidden_fields(html: str) -> dict[str, str]:
     """The hidden inputs of a rendered form (submission id, draft, page, lang)."""
     return dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', html))
+
+
+def walk_pages(client: Any, path: str, q: qn.Questionnaire, page_html: str) -> list[str]:
+    """Answer the required items of every page of a form and submit; the pages' html."""
+    seen = [page_html]
+    for _ in range(len(q.sections) + 1):
+        fields = hidden_fields(page_html) | page_answers(q, page_html)
+        last = 'value="submit"' in page_html
+        fields["action"] = "submit" if last else "next"
+        answer = client.post(path, data=fields, follow_redirects=False)
+        if last:
+            assert answer.status_code == 303, answer.text[:2000]
+            return seen
+        assert answer.status_code == 200, answer.text[:2000]
+        page_html = answer.text
+        seen.append(page_html)
+    raise AssertionError("never reached the last page")

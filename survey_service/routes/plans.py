@@ -6,7 +6,7 @@ import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -22,6 +22,35 @@ from survey_service.services import frames as frame_service
 from survey_service.services import sample_plans as plan_service
 
 router = APIRouter()
+
+
+def _draw(session: SessionDep, user: CurrentUser, plan_id: int, audience: str) -> tuple[Any, int]:
+    """Draw a plan (audited); the plan and how many units were selected."""
+    plan = plan_service.get_plan(session=session, plan_id=plan_id)
+    drawn = plan_service.draw(session=session, plan=plan, audience=audience)
+    audit.record(
+        session=session,
+        actor=user,
+        action="plan.draw",
+        entity="plan",
+        entity_id=plan_id,
+        after={"seed": plan.seed, "units": drawn},
+    )
+    return plan, drawn
+
+
+def _store(session: SessionDep, user: CurrentUser, plan: SamplePlan) -> None:
+    """Store a plan, check it previews, audit it."""
+    plan_service.create_plan(session=session, plan=plan)
+    plan_service.preview(session=session, plan=plan)
+    audit.record(
+        session=session,
+        actor=user,
+        action="plan.create",
+        entity="plan",
+        entity_id=plan.id,
+        after=audit.snapshot(plan),
+    )
 
 
 def _plans(session: SessionDep, campaign_id: int) -> list[SamplePlan]:
@@ -118,19 +147,10 @@ def plan_create(
         reserve_share=reserve_share,
     )
     try:
-        plan_service.create_plan(session=session, plan=plan)
-        plan_service.preview(session=session, plan=plan)
+        _store(session, user, plan)
     except errors.InvalidInput as exc:
         session.rollback()
         return _page(request, session, campaign_id, plan_error=exc.text("en"))
-    audit.record(
-        session=session,
-        actor=user,
-        action="plan.create",
-        entity="plan",
-        entity_id=plan.id,
-        after=audit.snapshot(plan),
-    )
     return RedirectResponse(f"/admin/campaigns/{campaign_id}/plans", status_code=303)
 
 
@@ -143,16 +163,7 @@ def plan_draw(
     audience: Annotated[str, Form(max_length=16)] = "citizen",
 ) -> Response:
     """Draw the plan and invite its main sample."""
-    plan = plan_service.get_plan(session=session, plan_id=plan_id)
-    drawn = plan_service.draw(session=session, plan=plan, audience=audience)
-    audit.record(
-        session=session,
-        actor=user,
-        action="plan.draw",
-        entity="plan",
-        entity_id=plan_id,
-        after={"seed": plan.seed, "units": drawn},
-    )
+    plan, drawn = _draw(session, user, plan_id, audience)
     return RedirectResponse(f"/admin/campaigns/{plan.campaign_id}/fieldwork", status_code=303)
 
 
@@ -239,16 +250,7 @@ def api_plan_create(
     """Store a sample plan (preview it at /api/v1/plans/{id}/preview)."""
     campaign_service.get_campaign(session=session, campaign_id=campaign_id)
     plan = SamplePlan(campaign_id=campaign_id, **plan_in.model_dump())
-    plan_service.create_plan(session=session, plan=plan)
-    plan_service.preview(session=session, plan=plan)
-    audit.record(
-        session=session,
-        actor=user,
-        action="plan.create",
-        entity="plan",
-        entity_id=plan.id,
-        after=audit.snapshot(plan),
-    )
+    _store(session, user, plan)
     return PlanPublic.model_validate(plan, from_attributes=True)
 
 
@@ -265,14 +267,5 @@ def api_plan_draw(
     audience: Annotated[str, Query(pattern="^(citizen|business|official)$")] = "citizen",
 ) -> DrawResult:
     """Draw a plan and invite its main sample (409 if it was drawn already)."""
-    plan = plan_service.get_plan(session=session, plan_id=plan_id)
-    drawn = plan_service.draw(session=session, plan=plan, audience=audience)
-    audit.record(
-        session=session,
-        actor=user,
-        action="plan.draw",
-        entity="plan",
-        entity_id=plan_id,
-        after={"seed": plan.seed, "units": drawn},
-    )
+    plan, drawn = _draw(session, user, plan_id, audience)
     return DrawResult(plan_id=plan_id, units=drawn)

@@ -22,6 +22,7 @@ from tests.factories import (
     make_world,
     page_answers,
     valid_answers,
+    walk_pages,
 )
 
 BUSINESS = qn.builtin_definition("business")
@@ -33,23 +34,6 @@ def _progress(html: str) -> tuple[int, int]:
     match = re.search(r"Trang (\d+)/(\d+)", html)
     assert match, "no progress indicator"
     return int(match.group(1)), int(match.group(2))
-
-
-def _walk(client: TestClient, path: str, q: qn.Questionnaire, page_html: str) -> list[str]:
-    """Answer the required items of every page and submit; returns the pages' html."""
-    seen = [page_html]
-    for _ in range(len(q.sections) + 1):
-        fields = hidden_fields(page_html) | page_answers(q, page_html)
-        last = 'value="submit"' in page_html
-        fields["action"] = "submit" if last else "next"
-        answer = client.post(path, data=fields, follow_redirects=False)
-        if last:
-            assert answer.status_code == 303, answer.text[:2000]
-            return seen
-        assert answer.status_code == 200, answer.text[:2000]
-        page_html = answer.text
-        seen.append(page_html)
-    raise AssertionError("never reached the last page")
 
 
 def _pick(client: TestClient, path: str, unit_id: int) -> str:
@@ -92,7 +76,7 @@ def test_official_form_end_to_end_stores_the_picked_unit(
     code = make_link(engine, world.campaign_id, "official")
     first = _pick(client, f"/f/{code}", other)
     assert _progress(first) == (1, len(OFFICIAL.sections))
-    _walk(client, f"/f/{code}", OFFICIAL, first)
+    walk_pages(client, f"/f/{code}", OFFICIAL, first)
     [stored] = _stored(engine)
     assert stored.unit_id == other and stored.desk_id is None and stored.channel == "open_link"
     required = {i.id for i in OFFICIAL.items if i.required}
@@ -112,7 +96,7 @@ def test_business_land_section_only_for_districts(
     first = client.get(f"/f/{code}").text
     expected_pages = len(BUSINESS.sections) - (0 if has_land else 1)
     assert _progress(first) == (1, expected_pages)
-    pages = _walk(client, f"/f/{code}", BUSINESS, first)
+    pages = walk_pages(client, f"/f/{code}", BUSINESS, first)
     assert any('id="s-land_access"' in p for p in pages) is has_land
     [stored] = _stored(engine)
     land = {i.id for i in BUSINESS.items if BUSINESS.section_of(i.id).id == "land_access"}

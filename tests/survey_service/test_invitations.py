@@ -12,7 +12,13 @@ import questionnaires as qn
 from survey_service import db
 from survey_service.models import Invitation, InvitationStatus, Response
 from survey_service.services import invitations as invitation_service
-from tests.factories import hidden_fields, make_link, make_world, page_answers, valid_answers
+from tests.factories import (
+    hidden_fields,
+    make_link,
+    make_world,
+    valid_answers,
+    walk_pages,
+)
 
 CITIZEN = qn.builtin_definition("citizen")
 OFFICIAL = qn.builtin_definition("official")
@@ -101,19 +107,7 @@ def test_an_officials_invitation_keeps_no_completion_time(
 ) -> None:
     world = make_world(engine)
     code = _invite(engine, world, "official")
-    page = client.get(f"/i/{code}").text
-    for _ in range(len(OFFICIAL.sections) + 1):
-        last = 'value="submit"' in page
-        data = hidden_fields(page) | page_answers(OFFICIAL, page)
-        answer = client.post(
-            f"/i/{code}",
-            data=data | {"action": "submit" if last else "next"},
-            follow_redirects=False,
-        )
-        if last:
-            assert answer.status_code == 303
-            break
-        page = answer.text
+    walk_pages(client, f"/i/{code}", OFFICIAL, client.get(f"/i/{code}").text)
     invitation = _status(engine)
     assert invitation.status == InvitationStatus.COMPLETED and invitation.completed_at is None
     [stored] = _responses(engine)

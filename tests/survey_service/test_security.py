@@ -23,8 +23,8 @@ from tests.factories import (
     make_link,
     make_user,
     make_world,
-    page_answers,
     valid_answers,
+    walk_pages,
 )
 
 CITIZEN = qn.builtin_definition("citizen")
@@ -316,19 +316,7 @@ def test_an_officials_answer_keeps_no_hash_and_only_the_day(
 ) -> None:
     world = make_world(engine)
     code = make_link(engine, world.campaign_id, "official", unit_id=world.unit_id)
-    page = client.get(f"/f/{code}").text
-    for _ in range(len(OFFICIAL.sections) + 1):
-        last = 'value="submit"' in page
-        data = hidden_fields(page) | page_answers(OFFICIAL, page)
-        answer = client.post(
-            f"/f/{code}",
-            data=data | {"action": "submit" if last else "next"},
-            follow_redirects=False,
-        )
-        if last:
-            assert answer.status_code == 303
-            break
-        page = answer.text
+    walk_pages(client, f"/f/{code}", OFFICIAL, client.get(f"/f/{code}").text)
     [stored] = _responses(engine)
     assert stored.client_hash is None and stored.browser_hash is None
     assert stored.started_at is None
