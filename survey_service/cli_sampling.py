@@ -29,6 +29,18 @@ def _print_preview(rows: list[Any]) -> None:
     )
 
 
+def _per_stratum(pairs: list[str]) -> dict[str, float] | None:
+    """``["Q1 | land=0.4", …]`` as ``{"Q1 | land": 0.4, …}`` (None when none are given)."""
+    out: dict[str, float] = {}
+    for pair in pairs:
+        stratum, _, value = pair.rpartition("=")
+        try:
+            out[stratum.strip()] = float(value)
+        except ValueError:
+            raise SystemExit(f"error: '{pair}' is not STRATUM=NUMBER") from None
+    return out or None
+
+
 def cmd_plan(args: argparse.Namespace) -> int:
     """Store a plan and print its preview (N_h, n_h, reserve, expected margin per stratum)."""
     from survey_service.services import sample_plans as plan_service

@@ -340,6 +340,9 @@ class SamplePlan(SQLModel, table=True):
     total_n: int | None = None
     confidence: float = 0.95
     allocation: str = Field(default="proportional", sa_type=_str(16))
+    # S_h and c_h per stratum label, for Neyman and optimal allocation
+    stddev: dict[str, float] | None = Field(default=None, sa_type=JSONType)
+    cost: dict[str, float] | None = Field(default=None, sa_type=JSONType)
     minimum: int = 0
     response_rate: float = 1.0
     reserve_share: float = 0.0

@@ -227,6 +227,8 @@ class PlanCreate(BaseModel):
     moe: float | None = Field(default=None, gt=0, lt=1)
     total_n: int | None = Field(default=None, ge=1, le=10_000_000)
     allocation: str = "proportional"
+    stddev: dict[str, float] | None = Field(default=None, max_length=100_000)
+    cost: dict[str, float] | None = Field(default=None, max_length=100_000)
     minimum: int = Field(default=0, ge=0, le=100_000)
     response_rate: float = Field(default=1.0, gt=0, le=1)
     reserve_share: float = Field(default=0.0, ge=0, le=1)

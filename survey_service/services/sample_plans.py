@@ -101,7 +101,12 @@ def _sizes(plan: SamplePlan, population: dict[str, int]) -> dict[str, int]:
     assert plan.total_n is not None
     try:
         return sampling.allocate(
-            population, plan.total_n, sampling.Allocation(plan.allocation), minimum=plan.minimum
+            population,
+            plan.total_n,
+            sampling.Allocation(plan.allocation),
+            stddev=plan.stddev,
+            cost=plan.cost,
+            minimum=plan.minimum,
         )
     except ValueError as exc:
         raise errors.InvalidInput(message_en=str(exc)) from None

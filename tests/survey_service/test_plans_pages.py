@@ -149,3 +149,42 @@ def test_plans_through_the_api_with_a_token(client: TestClient, engine: Engine) 
         json={"frame_id": 1, "name": "x", "seed": 1, "moe": 0.1, "total_n": 10},
     )
     assert both.status_code == 422
+
+
+def test_a_neyman_plan_through_the_api(client: TestClient, engine: Engine) -> None:
+    """Neyman: n_h ∝ N_h·S_h. N = (30, 60), S = (0.5, 0.1), n = 20: shares 15 : 6 → 14.3, 5.7
+    → largest remainder (14, 6)."""
+    world = make_world(engine)
+    login(client, engine, Role.COORDINATOR)
+    token = csrf_from(client.get(f"/admin/campaigns/{world.campaign_id}/plans").text)
+    _upload(client, world.campaign_id, CSV, token)
+    created = client.post(
+        f"/api/v1/campaigns/{world.campaign_id}/plans",
+        json={
+            "frame_id": 1,
+            "name": "N",
+            "seed": 3,
+            "strata_vars": ["field"],
+            "total_n": 20,
+            "allocation": "neyman",
+            "stddev": {"Q1 | civil": 0.5, "Q1 | land": 0.1},
+        },
+    )
+    assert created.status_code == 201, created.text
+    preview = client.get(f"/api/v1/plans/{created.json()['id']}/preview").json()
+    assert [(r["stratum"], r["sample"]) for r in preview["data"]] == [
+        ("Q1 | civil", 14),
+        ("Q1 | land", 6),
+    ]
+    missing = client.post(
+        f"/api/v1/campaigns/{world.campaign_id}/plans",
+        json={
+            "frame_id": 1,
+            "name": "N",
+            "seed": 3,
+            "strata_vars": ["field"],
+            "total_n": 20,
+            "allocation": "neyman",
+        },
+    )
+    assert missing.status_code == 422 and "stddev" in missing.json()["detail"].lower()

@@ -64,6 +64,10 @@ def upgrade() -> None:
         sa.Column("total_n", sa.Integer(), nullable=True),
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column("allocation", sa.String(length=16), nullable=False),
+        sa.Column(
+            "stddev", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True
+        ),
+        sa.Column("cost", sa.JSON().with_variant(postgresql.JSONB(), "postgresql"), nullable=True),
         sa.Column("minimum", sa.Integer(), nullable=False),
         sa.Column("response_rate", sa.Float(), nullable=False),
         sa.Column("reserve_share", sa.Float(), nullable=False),
