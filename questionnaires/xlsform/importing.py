@@ -197,8 +197,7 @@ class SurveyWalker:
             )
         else:
             self.report.problems.append(f"{at.where}: repeat groups ({at.type}) are not supported")
-        for _ in self._children(element):
-            pass
+        list(self._children(element))  # read what it holds only for the problems it reports
 
     def _indexed(self, sections: list[Json]) -> list[Json]:
         """The sections, their rows and their items' rows moved to the report's locations."""
