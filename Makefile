@@ -23,9 +23,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 # QR codes and printed links point at the address served, unless SURVEY_PUBLIC_BASE_URL says otherwise
-SURVEY_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
-export SURVEY_PUBLIC_BASE_URL
-
+run: export SURVEY_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	$(BIN)/survey demo --if-empty
 	$(BIN)/survey serve --host $(HOST) --port $(PORT)
