@@ -33,8 +33,8 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/mypy questionnaires sampling
-	$(BIN)/bandit -q -r survey_service questionnaires --severity-level high
+	$(BIN)/mypy questionnaires sampling analysis
+	$(BIN)/bandit -q -r survey_service questionnaires sampling analysis --severity-level high
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
