@@ -7,6 +7,7 @@ from analysis.design import Design, LonelyPSU
 from analysis.estimators import Estimate, Missing, mean, proportion, ratio, total
 from analysis.intervals import Interval
 from analysis.raking import rake
+from analysis.reliability import cronbach_alpha
 from analysis.variance import total_variance
 from analysis.weights import (
     adjust_nonresponse,
@@ -18,6 +19,7 @@ from analysis.weights import (
 )
 
 __all__ = [
+    "cronbach_alpha",
     "Design",
     "Estimate",
     "Interval",
