@@ -25,17 +25,31 @@ ALL = "all"
 class FormTarget:
     """Everything a public form needs to know about the code it was opened with."""
 
-    key: str
-    base_path: str
+    route: str  # "s" (desk QR), "f" (form link) or "i" (invitation)
+    code: str
     campaign: Campaign
     version: QuestionnaireVersion
-    questionnaire: qn.Questionnaire
     channel: Channel
     unit: Unit | None
     desk: Desk | None
     invitation_id: int | None = None
     stratum: str | None = None
     design_weight: float | None = None
+
+    @property
+    def key(self) -> str:
+        """The form's key in drafts and rate limits."""
+        return f"{self.route}:{self.code}"
+
+    @property
+    def base_path(self) -> str:
+        """The form's URL path."""
+        return f"/{self.route}/{self.code}"
+
+    @property
+    def questionnaire(self) -> qn.Questionnaire:
+        """The pinned version, parsed (once per process)."""
+        return questionnaire_service.parsed(self.version)
 
 
 def _campaign_and_version(
@@ -53,11 +67,10 @@ def desk_target(*, session: Session, code: str) -> FormTarget:
     found = desk_service.find_by_code(session=session, code=code)
     campaign, version = _campaign_and_version(session, qn.Audience.CITIZEN.value)
     return FormTarget(
-        key=f"s:{found.code}",
-        base_path=f"/s/{found.code}",
+        route="s",
+        code=found.code,
         campaign=campaign,
         version=version,
-        questionnaire=questionnaire_service.parsed(version),
         channel=Channel.DESK_QR,
         unit=found.unit,
         desk=found.desk,
@@ -71,11 +84,10 @@ def link_target(*, session: Session, code: str) -> FormTarget:
     campaign, version = _campaign_and_version(session, link.audience, campaign)
     unit = session.get(Unit, link.unit_id) if link.unit_id is not None else None
     return FormTarget(
-        key=f"f:{link.code}",
-        base_path=f"/f/{link.code}",
+        route="f",
+        code=link.code,
         campaign=campaign,
         version=version,
-        questionnaire=questionnaire_service.parsed(version),
         channel=Channel.OPEN_LINK,
         unit=unit,
         desk=None,
@@ -88,11 +100,10 @@ def invitation_target(*, session: Session, code: str) -> FormTarget:
     campaign = campaign_service.get_campaign(session=session, campaign_id=invitation.campaign_id)
     campaign, version = _campaign_and_version(session, invitation.audience, campaign)
     return FormTarget(
-        key=f"i:{invitation.code}",
-        base_path=f"/i/{invitation.code}",
+        route="i",
+        code=invitation.code,
         campaign=campaign,
         version=version,
-        questionnaire=questionnaire_service.parsed(version),
         channel=Channel.INVITATION,
         unit=session.get(Unit, invitation.unit_id),
         desk=None,
