@@ -17,7 +17,9 @@ import questionnaires as qn
 from survey_service import clients, i18n, ratelimit, web
 from survey_service.deps import FormDep, SessionDep
 from survey_service.models import Draft, Unit
+from survey_service.services import desks as desk_service
 from survey_service.services import drafts as draft_service
+from survey_service.services import form_links as link_service
 from survey_service.services import forms as form_service
 from survey_service.services import invitations as invitation_service
 from survey_service.services import responses as response_service
@@ -349,8 +351,6 @@ def desk_post(request: Request, code: str, session: SessionDep, form: FormDep) -
 @router.get("/s/{code}/thanks")
 def desk_thanks(request: Request, code: str, session: SessionDep) -> Response:
     """Thanks after a desk submission."""
-    from survey_service.services import desks as desk_service
-
     found = desk_service.find_by_code(session=session, code=code)
     return _thanks(request, found.unit, found.desk)
 
@@ -396,7 +396,5 @@ def link_post(request: Request, code: str, session: SessionDep, form: FormDep) -
 @router.get("/f/{code}/thanks")
 def link_thanks(request: Request, code: str, session: SessionDep) -> Response:
     """Thanks after a form-link submission."""
-    from survey_service.services import form_links as link_service
-
     link_service.find_live(session=session, code=code)
     return _thanks(request, None, None)
