@@ -6,8 +6,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from survey_service.models import Draft, utcnow
 
@@ -32,12 +31,12 @@ def start(
     submission_id: str | None = None,
     started_at: dt.datetime | None = None,
 ) -> Draft:
-    """A new empty draft (and a sweep of expired ones, so they never pile up).
+    """A new empty draft (expired ones are ignored by :func:`find` and deleted by
+    ``survey purge``, not here: this runs on every first submission).
 
     ``submission_id`` keeps the id the page was rendered with, so a repeated final tap is
     recognised as the same submission.
     """
-    session.execute(delete(Draft).where(col(Draft.expires_at) <= utcnow()))
     now = utcnow()
     draft = Draft(
         token=secrets.token_urlsafe(32),
