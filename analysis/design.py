@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from analysis.calibration import Calibration
 
 
 class LonelyPSU(StrEnum):
@@ -39,12 +42,17 @@ class Layout:
 
 @dataclass(frozen=True, eq=False)
 class Design:
-    """Weights, optional strata, PSUs and fpc (population PSUs per stratum, given per row)."""
+    """Weights, optional strata, PSUs and fpc (population PSUs per stratum, given per row).
+
+    ``calibration`` records the margins the weights were calibrated to (see
+    ``analysis.calibrate``); variances then use calibration residuals.
+    """
 
     weights: NDArray[Any]
     strata: NDArray[Any] | None = None
     psu: NDArray[Any] | None = None
     fpc: NDArray[Any] | None = None
+    calibration: Calibration | None = None
     layout: Layout = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +66,8 @@ class Design:
         object.__setattr__(self, "psu", psu)
         object.__setattr__(self, "fpc", fpc)
         object.__setattr__(self, "layout", _layout(strata, psu, fpc, size))
+        if self.calibration is not None and self.calibration.base_weights.size != size:
+            raise ValueError("the calibration's base weights do not match the design's rows.")
 
     @property
     def n(self) -> int:

@@ -5,6 +5,11 @@ Each estimator is a ratio (or total) of weighted sums; its linearised variable z
 goes through the ultimate-cluster variance of ``analysis.variance``. A domain keeps the whole
 design: rows outside it contribute z_i = 0, as R's svyby and subset.survey.design do
 (Lohr 2022, §4.3 and §9.1; Lumley 2010, §2.2).
+
+A ``ReplicateDesign`` (``analysis.replicates``) is accepted in place of a ``Design``: the statistic
+is recomputed with every column of replicate weights at once and its variance is the replicate
+variance (Wolter 2007, *Introduction to Variance Estimation*, 2nd ed., ch. 4–5; Lumley 2010, §2.3);
+``lonely_psu`` does not apply to it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,10 @@ from numpy.typing import NDArray
 
 from analysis.design import Design, LonelyPSU, is_missing
 from analysis.intervals import Interval, interval
+from analysis.replicates import ReplicateDesign, replicate_variance
 from analysis.variance import total_variance
+
+AnyDesign = Design | ReplicateDesign
 
 
 class Missing(StrEnum):
@@ -52,7 +60,7 @@ class _Options:
 
 def total(
     y: Any,
-    design: Design,
+    design: AnyDesign,
     *,
     domain: Any = None,
     missing: Missing | str = Missing.FAIL,
@@ -64,12 +72,15 @@ def total(
     options = _options(domain, missing, confidence, interval, lonely_psu, symmetric=True)
     values, inside = _observed("y", y, design, options)
     z = design.weights * inside * values
+    if isinstance(design, ReplicateDesign):
+        thetas = design.replicates.T @ (inside * values)
+        return _finish_replicates(float(z.sum()), thetas, inside, design, options)
     return _finish(float(z.sum()), z, inside, design, options)
 
 
 def mean(
     y: Any,
-    design: Design,
+    design: AnyDesign,
     *,
     domain: Any = None,
     missing: Missing | str = Missing.FAIL,
@@ -86,7 +97,7 @@ def mean(
 def ratio(
     y: Any,
     x: Any,
-    design: Design,
+    design: AnyDesign,
     *,
     domain: Any = None,
     missing: Missing | str = Missing.FAIL,
@@ -103,7 +114,7 @@ def ratio(
 
 def proportion(
     y: Any,
-    design: Design,
+    design: AnyDesign,
     level: Any,
     *,
     domain: Any = None,
@@ -130,7 +141,7 @@ def _ratio(
     y: NDArray[np.float64],
     x: NDArray[np.float64],
     inside: NDArray[np.bool_],
-    design: Design,
+    design: AnyDesign,
     options: _Options,
 ) -> Estimate:
     weights = design.weights * inside
@@ -138,6 +149,9 @@ def _ratio(
     if denominator == 0:
         raise ValueError("the denominator total is zero in this domain; no ratio can be formed.")
     estimate = float(np.sum(weights * y)) / denominator
+    if isinstance(design, ReplicateDesign):
+        thetas = _replicate_ratios(y * inside, x * inside, design)
+        return _finish_replicates(estimate, thetas, inside, design, options)
     z = weights * (y - estimate * x) / denominator
     return _finish(estimate, z, inside, design, options)
 
@@ -150,6 +164,32 @@ def _finish(
     options: _Options,
 ) -> Estimate:
     se = math.sqrt(total_variance(z, design, options.lonely_psu))
+    low, high = interval(estimate, se, design.df, options.confidence, options.interval)
+    return Estimate(estimate, se, low, high, design.df, int(np.count_nonzero(inside)))
+
+
+def _replicate_ratios(
+    y: NDArray[np.float64], x: NDArray[np.float64], design: ReplicateDesign
+) -> NDArray[np.float64]:
+    """θ_r = Σ w_ri y_i / Σ w_ri x_i for every replicate r at once."""
+    denominators = design.replicates.T @ x
+    empty = np.flatnonzero(denominators == 0)
+    if empty.size:
+        raise ValueError(
+            f"replicate {int(empty[0]) + 1} has a zero denominator total in this domain (its "
+            "rows were all deleted); the domain is too small for this replicate design."
+        )
+    return np.asarray((design.replicates.T @ y) / denominators, dtype=np.float64)
+
+
+def _finish_replicates(
+    estimate: float,
+    thetas: NDArray[np.float64],
+    inside: NDArray[np.bool_],
+    design: ReplicateDesign,
+    options: _Options,
+) -> Estimate:
+    se = math.sqrt(replicate_variance(thetas, estimate, design))
     low, high = interval(estimate, se, design.df, options.confidence, options.interval)
     return Estimate(estimate, se, low, high, design.df, int(np.count_nonzero(inside)))
 
@@ -169,7 +209,7 @@ def _options(
     return _Options(domain, Missing(missing), confidence, chosen, LonelyPSU(lonely_psu))
 
 
-def _labels(name: str, values: Any, design: Design) -> NDArray[Any]:
+def _labels(name: str, values: Any, design: AnyDesign) -> NDArray[Any]:
     array = np.asarray(values)
     if array.ndim != 1 or array.size != design.n:
         raise ValueError(f"{name} has {array.size} values but the design has {design.n} rows.")
@@ -177,7 +217,7 @@ def _labels(name: str, values: Any, design: Design) -> NDArray[Any]:
 
 
 def _observed(
-    name: str, values: Any, design: Design, options: _Options
+    name: str, values: Any, design: AnyDesign, options: _Options
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Values with missing ones set to 0, and the rows inside the domain and observed."""
     array = _labels(name, values, design).astype(np.float64)
@@ -195,7 +235,7 @@ def _refuse_missing(name: str, absent: NDArray[np.bool_], options: _Options) -> 
         )
 
 
-def _domain(domain: Any, design: Design) -> NDArray[np.bool_]:
+def _domain(domain: Any, design: AnyDesign) -> NDArray[np.bool_]:
     if domain is None:
         return np.ones(design.n, dtype=bool)
     inside = np.asarray(domain)

@@ -7,7 +7,8 @@ Lumley 2010, *Complex Surveys*, §3.2):
 
     V = Σ_h (1 − f_h) · n_h/(n_h − 1) · Σ_i (z_hi − z̄_h)²,
 
-with z_hi the PSU totals of the linearised variable and f_h = n_h/N_h.
+with z_hi the PSU totals of the linearised variable and f_h = n_h/N_h. For a calibrated design
+z is first replaced by its calibration residuals (``analysis.calibration``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def total_variance(
 ) -> float:
     """Variance of Σ z_i by the ultimate-cluster formula (Wolter 2007, ch. 6; Lohr 2022, §9.1)."""
     layout = design.layout
+    if design.calibration is not None:
+        z = design.calibration.residuals(z, design.weights)
     size = layout.psu_stratum.size
     totals = np.asarray(np.bincount(layout.row_psu, weights=z, minlength=size), np.float64)
     counts = layout.psus_per_stratum
@@ -70,3 +73,46 @@ _LONELY: dict[LonelyPSU, _Centres] = {
     LonelyPSU.CERTAINTY: _own_mean,
     LonelyPSU.ADJUST: _grand_mean,
 }
+
+
+def total_covariance(
+    z: NDArray[np.float64], design: Design, lonely_psu: LonelyPSU = LonelyPSU.FAIL
+) -> NDArray[np.float64]:
+    """Covariance matrix of the column totals of z (rows × columns), same estimator as above.
+
+    Σ_h (1 − f_h)·n_h/(n_h − 1)·Σ_i (z_hi − z̄_h)(z_hi − z̄_h)ᵀ (Wolter 2007, ch. 6), used for
+    regression coefficients (Binder 1983, *International Statistical Review* 51, §3).
+    """
+    layout = design.layout
+    matrix = np.asarray(z, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != design.n:
+        raise ValueError("z must have one row per design row and one column per statistic.")
+    if design.calibration is not None:
+        matrix = design.calibration.residuals(matrix, design.weights)
+    size = layout.psu_stratum.size
+    totals = np.column_stack(
+        [
+            np.bincount(layout.row_psu, weights=matrix[:, j], minlength=size)
+            for j in range(matrix.shape[1])
+        ]
+    )
+    counts = layout.psus_per_stratum
+    strata = counts.size
+    sums = np.column_stack(
+        [
+            np.bincount(layout.psu_stratum, weights=totals[:, j], minlength=strata)
+            for j in range(matrix.shape[1])
+        ]
+    )
+    means = sums / counts[:, None]
+    lonely = counts == 1
+    if lonely.any():
+        chosen = LonelyPSU(lonely_psu)
+        if chosen is LonelyPSU.FAIL:
+            _fail(layout, np.asarray(totals[:, 0], np.float64), means[:, 0])
+        if chosen is LonelyPSU.ADJUST:
+            means[lonely] = totals.mean(axis=0)
+    deviations = totals - means[layout.psu_stratum]
+    scale = layout.finite_correction * np.where(counts > 1, counts / np.maximum(counts - 1, 1), 1.0)
+    weighted = deviations * scale[layout.psu_stratum][:, None]
+    return np.asarray(weighted.T @ deviations, np.float64)
