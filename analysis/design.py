@@ -38,6 +38,7 @@ class Layout:
     psus_per_stratum: NDArray[np.int64]
     finite_correction: NDArray[np.float64]
     stratum_labels: NDArray[Any]
+    elements: bool = False  # every row its own PSU (no psu given): PSU totals are the rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,10 +86,11 @@ def _as_weights(weights: Any) -> NDArray[np.float64]:
     values = np.asarray(weights, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise ValueError("weights must be a non-empty one-dimensional array, one weight per row.")
-    if np.isnan(values).any():
-        raise ValueError("weights contain NaN; every row needs a weight.")
-    bad = int(np.count_nonzero(~(values > 0) | ~np.isfinite(values)))
-    if bad:
+    # All positive (NaN compares false) and a finite sum (no inf): two cheap passes.
+    if not ((values > 0).all() and np.isfinite(values.sum())):
+        if np.isnan(values).any():
+            raise ValueError("weights contain NaN; every row needs a weight.")
+        bad = int(np.count_nonzero(~(values > 0) | ~np.isfinite(values)))
         raise ValueError(f"weights must be positive and finite; {bad} are not.")
     return values
 
@@ -99,7 +101,7 @@ def _as_labels(name: str, labels: Any, size: int) -> NDArray[Any] | None:
     values = np.asarray(labels)
     if values.ndim != 1 or values.size != size:
         raise ValueError(f"{name} has {values.size} values but weights has {size}; give one a row.")
-    if is_missing(values).any():
+    if values.dtype.kind in "fcO" and is_missing(values).any():
         raise ValueError(f"{name} contains missing values; every row needs a {name} label.")
     return values
 
@@ -110,9 +112,9 @@ def _as_fpc(fpc: Any, size: int) -> NDArray[np.float64] | None:
     values = np.asarray(fpc, dtype=np.float64)
     if values.ndim != 1 or values.size != size:
         raise ValueError(f"fpc has {values.size} values but weights has {size}; give one a row.")
-    if np.isnan(values).any():
-        raise ValueError("fpc contains NaN; give the population size of every row's stratum.")
     if not (values > 0).all():
+        if np.isnan(values).any():
+            raise ValueError("fpc contains NaN; give the population size of every row's stratum.")
         raise ValueError("fpc must be positive population sizes (R's convention, N_h per row).")
     return values
 
@@ -129,6 +131,17 @@ def is_missing(values: NDArray[Any]) -> NDArray[np.bool_]:
 def _codes(labels: NDArray[Any] | None, size: int) -> tuple[NDArray[np.intp], NDArray[Any]]:
     if labels is None:
         return np.zeros(size, dtype=np.intp), np.array([None], dtype=object)
+    if labels.dtype.kind in "iu" and labels.size:
+        low, high = int(labels.min()), int(labels.max())
+        if high - low <= 4 * labels.size:
+            # Small-range integers: codes by counting instead of sorting (same order as unique).
+            shifted = labels if low == 0 else labels - low
+            present = np.bincount(shifted, minlength=high - low + 1) > 0
+            uniques = np.flatnonzero(present) + low
+            if present.all():
+                return shifted.astype(np.intp), uniques.astype(labels.dtype)
+            lookup = np.cumsum(present) - 1
+            return lookup[shifted].astype(np.intp, copy=False), uniques.astype(labels.dtype)
     uniques, inverse = np.unique(labels, return_inverse=True)
     return inverse.reshape(-1).astype(np.intp), uniques
 
@@ -143,11 +156,16 @@ def _layout(
         psu_code, psu_labels = _codes(psu, size)
         _, inverse = np.unique(row_stratum * psu_labels.size + psu_code, return_inverse=True)
         row_psu = inverse.reshape(-1).astype(np.intp)
-    psu_stratum = np.zeros(int(row_psu.max()) + 1, dtype=np.intp)
-    psu_stratum[row_psu] = row_stratum
+    if psu is None:
+        psu_stratum = row_stratum
+    else:
+        psu_stratum = np.zeros(int(row_psu.max()) + 1, dtype=np.intp)
+        psu_stratum[row_psu] = row_stratum
     counts = np.bincount(psu_stratum, minlength=stratum_labels.size).astype(np.int64)
     correction = _finite_correction(fpc, row_stratum, counts, stratum_labels)
-    return Layout(row_stratum, row_psu, psu_stratum, counts, correction, stratum_labels)
+    return Layout(
+        row_stratum, row_psu, psu_stratum, counts, correction, stratum_labels, psu is None
+    )
 
 
 def _finite_correction(

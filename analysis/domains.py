@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from analysis.design import Design, LonelyPSU, is_missing
 from analysis.estimators import Missing
-from analysis.intervals import Interval, interval
+from analysis.intervals import Interval, interval, quantile
 from analysis.variance import total_variance
 
 Floats = NDArray[np.float64]
@@ -76,6 +76,7 @@ class Linearised:
     observed: NDArray[np.bool_]
     weight_sums: Floats
     counts: Floats
+    srs: Floats | None = None  # with-replacement SRS variance, when computed on the way
 
 
 class Domains:
@@ -109,11 +110,21 @@ class Domains:
         layout = design.layout
         size = len(uniques)
         self._rows = present
-        pairs = layout.row_psu[present].astype(np.int64) * size + codes[present]
-        self._pairs, self._pair_of_row = np.unique(pairs, return_inverse=True)
-        self._pair_psu = (self._pairs // size).astype(np.intp)
-        self._pair_domain = (self._pairs % size).astype(np.intp)
-        self._pair_cell = layout.psu_stratum[self._pair_psu] * size + self._pair_domain
+        self._all_rows = present.size == design.n
+        self._safe_codes = np.maximum(codes, 0)
+        if layout.elements:
+            # Every row its own PSU: the (PSU, domain) totals are the rows themselves.
+            self._pair_of_row: NDArray[np.intp] | None = None
+            self._pair_count = present.size
+            self._pair_cell = layout.row_stratum[present] * size + codes[present]
+        else:
+            pairs = layout.row_psu[present].astype(np.int64) * size + codes[present]
+            unique_pairs, pair_of_row = np.unique(pairs, return_inverse=True)
+            self._pair_of_row = pair_of_row.reshape(-1).astype(np.intp)
+            self._pair_count = unique_pairs.size
+            pair_psu = (unique_pairs // size).astype(np.intp)
+            pair_domain = (unique_pairs % size).astype(np.intp)
+            self._pair_cell = layout.psu_stratum[pair_psu] * size + pair_domain
         counts = layout.psus_per_stratum
         if (counts == 1).any() and self.lonely_psu is LonelyPSU.FAIL:
             label = layout.stratum_labels[int(np.flatnonzero(counts == 1)[0])]
@@ -150,20 +161,25 @@ class Domains:
                 "those rows as outside every domain."
             )
         size = len(self.labels)
-        observed = (self.codes >= 0) & ~absent
-        codes = np.where(observed, self.codes, 0)
+        codes = self._safe_codes
+        observed = ~absent if self._all_rows else (self.codes >= 0) & ~absent
         weights = design.weights * observed
-        clean = np.where(absent, 0.0, values)
+        clean = np.where(absent, 0.0, values) if absent.any() else values
+        weighted = weights * clean
         weight_sums = np.asarray(np.bincount(codes, weights=weights, minlength=size), np.float64)
-        sums = np.bincount(codes, weights=weights * clean, minlength=size)
-        counts = np.asarray(
-            np.bincount(codes, weights=observed.astype(np.float64), minlength=size), np.float64
-        )
+        sums = np.bincount(codes, weights=weighted, minlength=size)
+        counts = np.asarray(np.bincount(codes, weights=observed, minlength=size), np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             estimate = np.where(weight_sums > 0, sums / weight_sums, np.nan)
-        centre = np.where(observed, clean - np.nan_to_num(estimate)[codes], 0.0)
-        z = weights * centre / np.where(weight_sums > 0, weight_sums, 1.0)[codes]
-        return Linearised(estimate, z, observed, weight_sums, counts)
+            inverse = np.where(weight_sums > 0, 1.0 / weight_sums, 0.0)
+        # z_i = w_i(y_i − ȳ_d)/W_d; rows outside or missing have w_i = 0, so z_i = 0.
+        centred = clean - np.nan_to_num(estimate)[codes]
+        spread = weights * centred
+        z = spread * inverse[codes]
+        # Σ_d w(y − ȳ_d)²/W_d/(n_d − 1): the SRS variance of the domain mean (see DomainEstimates).
+        squares = np.bincount(codes, weights=spread * centred, minlength=size)
+        srs = np.asarray(squares * inverse / np.maximum(counts - 1, 1), np.float64)
+        return Linearised(estimate, z, observed, weight_sums, counts, srs)
 
     def estimates(
         self,
@@ -174,10 +190,16 @@ class Domains:
     ) -> DomainEstimates:
         """Standard errors, intervals and design effects of linearised domain estimates."""
         design = self.design
-        codes = np.where(part.observed, self.codes, 0)
-        srs = _srs_variance(
-            part.z, design.weights, part.observed, codes, part.weight_sums, part.counts
-        )
+        srs = part.srs
+        if srs is None:
+            srs = _srs_variance(
+                part.z,
+                design.weights,
+                part.observed,
+                self._safe_codes,
+                part.weight_sums,
+                part.counts,
+            )
         if design.calibration is None:
             variance = self._variance(part.z)
         elif self._nested:
@@ -190,7 +212,13 @@ class Domains:
         layout = self.design.layout
         size = len(self.labels)
         strata = layout.psus_per_stratum.size
-        totals = np.bincount(self._pair_of_row, weights=z[self._rows], minlength=self._pairs.size)
+        if self._pair_of_row is None:
+            totals = z if self._all_rows else z[self._rows]
+        else:
+            totals = np.asarray(
+                np.bincount(self._pair_of_row, weights=z[self._rows], minlength=self._pair_count),
+                np.float64,
+            )
         first = np.bincount(self._pair_cell, weights=totals, minlength=strata * size)
         second = np.bincount(self._pair_cell, weights=totals**2, minlength=strata * size)
         first = first.reshape(strata, size)
@@ -217,12 +245,17 @@ class Domains:
     ) -> DomainEstimates:
         df = self.design.df
         se = np.sqrt(variance)
-        low = np.full(estimate.size, np.nan)
-        high = np.full(estimate.size, np.nan)
-        for index in np.flatnonzero(np.isfinite(estimate)):
-            low[index], high[index] = interval(
-                float(estimate[index]), float(se[index]), df, confidence, method
-            )
+        if method is Interval.LOGIT:
+            low = np.full(estimate.size, np.nan)
+            high = np.full(estimate.size, np.nan)
+            for index in np.flatnonzero(np.isfinite(estimate)):
+                low[index], high[index] = interval(
+                    float(estimate[index]), float(se[index]), df, confidence, method
+                )
+        else:
+            # One quantile for every domain: they share the design's degrees of freedom.
+            half = quantile(confidence, df if method is Interval.T else None) * se
+            low, high = estimate - half, estimate + half
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = np.where(srs > 0, variance / srs, np.nan)
             n_eff = np.where(deff > 0, counts / deff, np.nan)
@@ -252,7 +285,9 @@ def _srs_variance(
 ) -> Floats:
     """W_d·Σ z_i²/w_i/(n_d − 1): s²_w/n for a mean, the with-replacement SRS variance."""
     size = weight_sums.size
-    share = np.bincount(codes, weights=np.where(observed, z**2 / weights, 0.0), minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        terms = np.where(observed, z**2 / weights, 0.0)
+    share = np.bincount(codes, weights=terms, minlength=size)
     return np.asarray(weight_sums * share / np.maximum(counts - 1, 1), np.float64)
 
 

@@ -90,8 +90,28 @@ def mean(
 ) -> Estimate:
     """Weighted (Hájek) mean Σwy/Σw as a ratio to the estimated size (Lohr 2022, §9.1)."""
     options = _options(domain, missing, confidence, interval, lonely_psu, symmetric=True)
+    if domain is None and isinstance(design, Design):
+        values = _labels("y", y, design).astype(np.float64, copy=False)
+        weighted_sum = float(design.weights @ values)
+        if not math.isnan(weighted_sum):  # NaN here means missing values: the general path
+            return _whole_mean(values, weighted_sum, design, options)
     values, inside = _observed("y", y, design, options)
     return _ratio(values, np.ones(design.n), inside, design, options)
+
+
+def _whole_mean(
+    values: NDArray[np.float64], weighted_sum: float, design: Design, options: _Options
+) -> Estimate:
+    """The mean over every row with nothing missing: the same z, in fewer passes over the data."""
+    weights = design.weights
+    total_weight = float(weights.sum())
+    estimate = weighted_sum / total_weight
+    z = values - estimate
+    z *= weights
+    z /= total_weight
+    se = math.sqrt(total_variance(z, design, options.lonely_psu))
+    low, high = interval(estimate, se, design.df, options.confidence, options.interval)
+    return Estimate(estimate, se, low, high, design.df, design.n)
 
 
 def ratio(

@@ -34,7 +34,6 @@ from numpy.typing import NDArray
 from analysis.design import Design, LonelyPSU
 from analysis.domains import DomainEstimates, Domains, Linearised
 from analysis.estimators import Missing
-from analysis.reliability import cronbach_alpha
 
 Floats = NDArray[np.float64]
 OVERALL = "index"
@@ -105,6 +104,8 @@ class IndexRow:
     alpha: float | None
     flags: tuple[str, ...]
     suppressed: bool
+    df: int | None = None
+    p_value: float | None = None
 
 
 def rescale(scores: Any, low: float, high: float) -> Floats:
@@ -126,16 +127,20 @@ def dimension_scores(
     means: dict[str, Floats] = {}
     tops: dict[str, Floats] = {}
     for dimension, members in by_dimension.items():
-        raw = np.column_stack([_column(scores, scale.item) for scale in members])
-        scaled = np.column_stack([rescale(raw[:, j], s.low, s.high) for j, s in enumerate(members)])
-        answered = ~np.isnan(raw)
-        count = answered.sum(axis=1)
-        enough = count >= min_share * len(members) - 1e-9
-        enough &= count > 0
-        top = np.where(answered, raw >= np.array([s.top_two for s in members]) - 1e-9, False)
+        total = count = top = None
+        for scale in members:
+            raw = _column(scores, scale.item)
+            answered = ~np.isnan(raw)
+            scaled = np.where(answered, rescale(raw, scale.low, scale.high), 0.0)
+            high = answered & (raw >= scale.top_two - 1e-9)
+            total = scaled if total is None else total + scaled
+            count = answered.astype(np.int64) if count is None else count + answered
+            top = high.astype(np.int64) if top is None else top + high
+        assert total is not None and count is not None and top is not None
+        enough = (count >= min_share * len(members) - 1e-9) & (count > 0)
         safe = np.maximum(count, 1)
-        means[dimension] = np.where(enough, np.nansum(scaled, axis=1) / safe, np.nan)
-        tops[dimension] = np.where(enough, top.sum(axis=1) / safe * 100.0, np.nan)
+        means[dimension] = np.where(enough, total / safe, np.nan)
+        tops[dimension] = np.where(enough, top / safe * 100.0, np.nan)
     return means, tops
 
 
@@ -227,25 +232,57 @@ def _combine(
 def _alphas(
     scores: Mapping[str, Any], items: Sequence[ItemScale], design: Design, split: Domains
 ) -> dict[str, dict[int, float | None]]:
-    """Cronbach's α of each dimension's items in each domain (None when undefined)."""
+    """Cronbach's α of each dimension's items in each domain (None when undefined).
+
+    The same α as ``analysis.cronbach_alpha`` on each domain's complete, weighted rows, from
+    per-domain weighted moments (one pass per item instead of one call per domain).
+    """
     out: dict[str, dict[int, float | None]] = {}
     by_dimension: dict[str, list[ItemScale]] = {}
     for scale in items:
         by_dimension.setdefault(scale.dimension, []).append(scale)
-    order = np.argsort(split.codes, kind="stable")
-    bounds = np.searchsorted(split.codes[order], np.arange(len(split.labels) + 1))
+    size = len(split.labels)
     for dimension, members in by_dimension.items():
         out[dimension] = {}
         if len(members) < 2:
             continue
-        table = np.column_stack([rescale(_column(scores, s.item), s.low, s.high) for s in members])
-        for code in range(len(split.labels)):
-            rows = order[bounds[code] : bounds[code + 1]]
-            try:
-                out[dimension][code] = cronbach_alpha(table[rows], design.weights[rows])
-            except ValueError:
+        columns = [rescale(_column(scores, s.item), s.low, s.high) for s in members]
+        complete = split.codes >= 0
+        for column in columns:
+            complete &= ~np.isnan(column)
+        codes = split.codes[complete]
+        weights = design.weights[complete]
+        weight_sums = np.asarray(np.bincount(codes, weights=weights, minlength=size), np.float64)
+        counts = np.bincount(codes, minlength=size)
+        item_variances = np.zeros(size)
+        total = np.zeros(codes.size)
+        for column in columns:
+            values = column[complete]
+            total += values
+            item_variances += _variances(codes, weights, values, weight_sums)
+        total_variance = _variances(codes, weights, total, weight_sums)
+        k = len(members)
+        for code in range(size):
+            if counts[code] < 2 or not total_variance[code] > 1e-12 * (1 + total_variance.max()):
                 out[dimension][code] = None
+            else:
+                ratio = item_variances[code] / total_variance[code]
+                out[dimension][code] = float(k / (k - 1) * (1 - ratio))
     return out
+
+
+def _variances(
+    codes: NDArray[np.intp], weights: Floats, values: Floats, weight_sums: Floats
+) -> Floats:
+    """Weighted variance Σw(x − x̄)²/Σw of ``values`` in every domain (two passes)."""
+    size = weight_sums.size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.bincount(codes, weights=weights * values, minlength=size) / weight_sums
+        spread = values - means[codes]
+        return np.asarray(
+            np.bincount(codes, weights=weights * spread * spread, minlength=size) / weight_sums,
+            np.float64,
+        )
 
 
 def _rows(
@@ -281,6 +318,7 @@ def _rows(
                 alpha=alpha if numbers else None,
                 flags=flags,
                 suppressed=hidden,
+                df=result.df,
             )
         )
     return rows

@@ -109,6 +109,7 @@ def key_drivers(
     *,
     domain: Any = None,
     confidence: float = 0.95,
+    lonely_psu: LonelyPSU | str = LonelyPSU.FAIL,
 ) -> Regression:
     """Regression of respondents' overall score on their dimension scores (complete rows)."""
     names = sorted(dimensions)

@@ -32,12 +32,21 @@ def total_variance(
     if design.calibration is not None:
         z = design.calibration.residuals(z, design.weights)
     size = layout.psu_stratum.size
-    totals = np.asarray(np.bincount(layout.row_psu, weights=z, minlength=size), np.float64)
+    if layout.elements:
+        totals = np.asarray(z, np.float64)
+    else:
+        totals = np.asarray(np.bincount(layout.row_psu, weights=z, minlength=size), np.float64)
     counts = layout.psus_per_stratum
-    means = _stratum_sums(layout, totals) / counts
+    sums = _stratum_sums(layout, totals)
+    means = sums / counts
     if (counts == 1).any():
         means = _LONELY[LonelyPSU(lonely_psu)](layout, totals, means)
-    squares = _stratum_sums(layout, (totals - means[layout.psu_stratum]) ** 2)
+    # Σ_i (t_i − m_h)² = Σ t² − 2 m_h Σ t + n_h m_h² in one pass; where that subtraction would
+    # lose more than six digits (spread tiny beside the stratum mean), the two-pass form instead.
+    second = _stratum_sums(layout, totals * totals)
+    squares = second - 2 * means * sums + counts * means * means
+    if (squares < 1e-6 * second).any():
+        squares = _stratum_sums(layout, (totals - means[layout.psu_stratum]) ** 2)
     scale = np.where(counts > 1, counts / np.maximum(counts - 1, 1), 1.0)
     return float(np.sum(layout.finite_correction * scale * squares))
 

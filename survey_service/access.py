@@ -68,6 +68,11 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/admin/campaigns/{campaign_id}/fieldwork"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/plans"): OBS,
     ("GET", "/api/v1/plans/{plan_id}/preview"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/analysis"): OBS,
+    ("GET", "/api/v1/campaigns/{campaign_id}/indices"): OBS,
+    ("GET", "/api/v1/campaigns/{campaign_id}/compare"): OBS,
+    # analysis runs: scoring staff and up
+    ("POST", "/admin/campaigns/{campaign_id}/analysis"): SCO,
     # answers themselves: scoring staff and up
     ("GET", "/api/v1/campaigns/{campaign_id}/responses"): SCO,
     # fieldwork: coordinators and admins
@@ -76,6 +81,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/admin/campaigns/{campaign_id}/pins"): COO,
     ("POST", "/admin/campaigns/{campaign_id}/links"): COO,
     ("GET", "/admin/campaigns/{campaign_id}/flags"): COO,
+    ("GET", "/admin/campaigns/{campaign_id}/totals"): COO,
+    ("POST", "/admin/campaigns/{campaign_id}/totals"): COO,
     ("POST", "/admin/responses/{response_id}/exclusion"): COO,
     ("POST", "/admin/links/{link_id}/revoke"): COO,
     ("GET", "/admin/links/{link_id}/qr.png"): COO,

@@ -21,6 +21,7 @@ from survey_service.headers import BASE_HEADERS, SecurityHeaders
 from survey_service.routes import (
     accounts,
     admin,
+    analysis,
     api,
     audit_log,
     fieldwork,
@@ -236,4 +237,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(fieldwork.router)
     app.include_router(plans.router)
     app.include_router(api.router)
+    app.include_router(analysis.router)
+    app.include_router(analysis.api_router)
     return app

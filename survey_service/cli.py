@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from survey_service import cli_sampling, db, errors, qr
+from survey_service import cli_analysis, cli_sampling, db, errors, qr
 from survey_service.models import Role
 from survey_service.settings import Settings
 
@@ -62,11 +62,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         url_line = demo.first_desk_url(engine, settings)
         links = demo.link_urls(engine, settings)
     else:
-        summary = demo.seed(engine, settings)
+        summary = demo.seed(engine, settings, simulate=not args.no_responses)
         print(
             f"Demo: {summary.units_added} units and {summary.desks_added} desks added; "
             f"open campaign #{summary.campaign_id}."
         )
+        if summary.responses_added:
+            print(
+                f"Demo: {summary.responses_added} simulated responses added and analysed "
+                f"(run #{summary.analysis_run})."
+            )
         password, url_line, links = summary.admin_password, summary.desk_url, summary.link_urls
     print(f"Admin sign-in: {settings.public_url('/admin/login')}")
     print(f"  e-mail:   {demo.DEMO_ADMIN_EMAIL}")
@@ -268,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="add the demo campaign, units and desks")
     demo.add_argument("--if-empty", action="store_true", help="only when there are no units yet")
+    demo.add_argument(
+        "--no-responses", action="store_true", help="do not add simulated answers to analyse"
+    )
     demo.set_defaults(func=cmd_demo)
 
     user = sub.add_parser("user", help="user accounts").add_subparsers(dest="user", required=True)
@@ -283,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     _questionnaire_parser(sub)
     _frame_parser(sub)
     cli_sampling.register(sub)
+    cli_analysis.register(sub)
     purge = sub.add_parser("purge", help="forget expiring data (run it daily)")
     purge.set_defaults(func=cmd_purge)
     return parser

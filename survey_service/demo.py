@@ -15,8 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 import questionnaires as qn
-from survey_service import db
+from survey_service import db, demo_responses
 from survey_service.models import Campaign, CampaignStatus, Desk, Role, Unit, UnitGroup
+from survey_service.services import analysis as analysis_service
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import desks as desk_service
 from survey_service.services import form_links as link_service
@@ -39,6 +40,8 @@ class DemoSummary:
     admin_password: str | None
     desk_url: str | None
     link_urls: tuple[str, ...] = ()
+    responses_added: int = 0
+    analysis_run: int | None = None
 
 
 def load_roster() -> list[dict[str, Any]]:
@@ -150,8 +153,14 @@ def first_desk_url(engine: Engine, settings: Settings) -> str | None:
     return None
 
 
-def seed(engine: Engine, settings: Settings, *, year: int | None = None) -> DemoSummary:
-    """Add whatever of the demo is missing (running it again adds nothing)."""
+def seed(
+    engine: Engine, settings: Settings, *, year: int | None = None, simulate: bool = True
+) -> DemoSummary:
+    """Add whatever of the demo is missing (running it again adds nothing).
+
+    ``simulate`` adds simulated answers (``demo_responses``) to a campaign that has none and
+    runs its analysis, so the results pages have something to show.
+    """
     year = year or campaign_service.today().year
     with db.session_scope(engine) as session:
         units_added, desks_added = _seed_units(session, load_roster())
@@ -164,6 +173,13 @@ def seed(engine: Engine, settings: Settings, *, year: int | None = None) -> Demo
             )
         assert campaign.id is not None
         campaign_id = campaign.id
+        responses_added = demo_responses.simulate(session, campaign) if simulate else 0
+        run_id = None
+        if responses_added:
+            run = analysis_service.run_analysis(
+                session=session, campaign_id=campaign_id, actor="survey demo"
+            )
+            run_id = run.id
     return DemoSummary(
         units_added=units_added,
         desks_added=desks_added,
@@ -172,4 +188,6 @@ def seed(engine: Engine, settings: Settings, *, year: int | None = None) -> Demo
         admin_password=password or stored_demo_password(settings),
         desk_url=first_desk_url(engine, settings),
         link_urls=link_urls(engine, settings),
+        responses_added=responses_added,
+        analysis_run=run_id,
     )

@@ -136,6 +136,86 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "flag.desk_burst": ("Quầy có quá nhiều phiếu bất thường", "Unusual burst at the desk"),
     "flag.repeat_browser": ("Cùng trình duyệt gửi nhiều lần", "Repeat from one browser"),
     "flag.honeypot": ("Có dấu hiệu máy tự động", "Filled in by a robot"),
+    "analysis.title": ("Kết quả phân tích", "Analysis"),
+    "analysis.run": ("Chạy phân tích", "Run the analysis"),
+    "analysis.exclusion": ("Phiếu bị loại", "Left out"),
+    "analysis.policy.excluded": ("phiếu điều phối viên đã loại", "responses coordinators excluded"),
+    "analysis.policy.excluded_and_flagged": (
+        "phiếu đã loại và mọi phiếu bị gắn cờ",
+        "excluded and every flagged response",
+    ),
+    "analysis.policy.none": ("không loại phiếu nào", "nothing"),
+    "analysis.run_info": (
+        "Lần chạy #{id} lúc {at} UTC bởi {by}: dùng {used} phiếu, không tính {left} phiếu",
+        "Run #{id} at {at} UTC by {by}: {used} responses used, {left} left out",
+    ),
+    "analysis.checksum": ("mã kiểm tra", "checksum"),
+    "analysis.measure": ("Thước đo", "Measure"),
+    "analysis.measure.score": ("điểm trung bình 0–100", "mean score 0–100"),
+    "analysis.measure.top_two": (
+        "% hài lòng và rất hài lòng",
+        "% in the top two levels",
+    ),
+    "analysis.help": (
+        "Mỗi ô: chỉ số có trọng số, ± nửa khoảng tin cậy 95 % và số phiếu. Ô có ít hơn số phiếu "
+        "tối thiểu hoặc sai số tương đối lớn được đánh dấu; với công chức, các ô này bị ẩn.",
+        "Each cell: the weighted index, ± half its 95 % confidence interval, and n. Cells below "
+        "the minimum n or with a large relative error are flagged; for officials they are "
+        "suppressed.",
+    ),
+    "analysis.caption": ("chỉ số theo đơn vị và khía cạnh", "indices by unit and dimension"),
+    "analysis.index": ("Chỉ số chung", "Overall index"),
+    "analysis.weighting": ("Cách gán trọng số", "Weighting"),
+    "analysis.drivers": (
+        "Yếu tố tác động đến mức hài lòng chung",
+        "Key drivers of overall satisfaction",
+    ),
+    "analysis.drivers_help": (
+        "Hồi quy có trọng số của điểm hài lòng chung theo điểm từng khía cạnh, trên toàn bộ "
+        "người trả lời nhóm này: hệ số càng lớn, cải thiện khía cạnh đó càng nâng mức hài lòng "
+        "chung.",
+        "Design-based regression of respondents' overall satisfaction on their dimension scores, "
+        "over all respondents of this audience: the larger the coefficient, the more improving "
+        "that dimension lifts overall satisfaction.",
+    ),
+    "analysis.dimension": ("Khía cạnh", "Dimension"),
+    "analysis.coefficient": ("Hệ số", "Coefficient"),
+    "analysis.suppressed": (
+        "Ẩn: quá ít phiếu để bảo đảm không nhận diện được người trả lời",
+        "Suppressed: too few answers to keep respondents unidentifiable",
+    ),
+    "analysis.suppressed_short": ("ẩn", "hidden"),
+    "analysis.none": (
+        "Chưa có lần phân tích nào cho đợt khảo sát này.",
+        "This campaign has not been analysed yet.",
+    ),
+    "analysis.flag.small_n": ("ít phiếu", "small n"),
+    "analysis.flag.high_cv": ("sai số lớn", "high CV"),
+    "analysis.flag.no_data": ("không có dữ liệu", "no data"),
+    "analysis.rule.design_weights_nonresponse": (
+        "trọng số thiết kế, điều chỉnh không trả lời",
+        "design weights, non-response adjusted",
+    ),
+    "analysis.rule.poststratified_admin_totals": (
+        "hậu phân tầng theo số hồ sơ từng quầy",
+        "post-stratified to each desk's dossiers",
+    ),
+    "analysis.rule.equal_weights_no_totals": (
+        "trọng số bằng nhau (chưa có số hồ sơ)",
+        "equal weights (no dossier totals)",
+    ),
+    "totals.title": ("Số hồ sơ theo quầy", "Dossiers per desk"),
+    "totals.help": (
+        "Số hồ sơ mỗi quầy đã tiếp nhận trong kỳ khảo sát. Phiếu quét mã QR tại quầy được hậu "
+        "phân tầng theo các số này; đơn vị thiếu số liệu của một quầy có phiếu thì dùng trọng số "
+        "bằng nhau. Mọi thay đổi được ghi vào nhật ký.",
+        "Dossiers each desk handled in the campaign period. Desk-QR answers are post-stratified "
+        "to these totals; a unit missing the total of a desk with answers keeps equal weights. "
+        "Every change is written to the audit log.",
+    ),
+    "totals.dossiers": ("Số hồ sơ", "Dossiers"),
+    "totals.save": ("Lưu", "Save"),
+    "totals.saved": ("Đã lưu.", "Saved."),
     "admin.fieldwork": ("Tiến độ khảo sát", "Fieldwork"),
     "admin.letters": ("In thư mời", "Print letters"),
     "admin.mail_merge": ("Tệp trộn thư (CSV)", "Mail-merge file (CSV)"),

@@ -1,0 +1,125 @@
+"""Simulated answers for the demo campaign, so its analysis pages have something to show.
+
+Clearly demo data: every simulated response has a ``demo-`` submission id and comes only from
+``survey demo``. Each unit gets its own satisfaction level and each respondent their own mood, so
+units differ and items of a dimension correlate (Cronbach's α is meaningful); answers pass the
+questionnaire's own validation, skip logic included. Half of the units get dossier totals for
+their desks, so both desk-QR weighting rules appear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sqlmodel import Session, func, select
+
+import questionnaires as qn
+from survey_service.models import Campaign, Channel, Desk, Response, Unit
+from survey_service.services import analysis as analysis_service
+from survey_service.services import campaigns as campaign_service
+from survey_service.services import questionnaires as questionnaire_service
+
+PER_UNIT = {"citizen": 36, "business": 24, "official": 12}
+CHANNEL = {"citizen": Channel.DESK_QR, "business": Channel.OPEN_LINK, "official": Channel.OPEN_LINK}
+
+
+def simulate(session: Session, campaign: Campaign, *, seed: int = 2026) -> int:
+    """Add simulated responses when the campaign has none; returns how many were added."""
+    assert campaign.id is not None
+    existing = session.exec(
+        select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
+    ).one()
+    if existing:
+        return 0
+    rng = np.random.default_rng(seed)
+    pinned = campaign_service.pinned_versions(session=session, campaign=campaign)
+    units = session.exec(select(Unit).order_by(Unit.code)).all()
+    desks: dict[int, list[Desk]] = {}
+    for desk in session.exec(select(Desk).order_by(Desk.id)).all():
+        desks.setdefault(desk.unit_id, []).append(desk)
+    added = 0
+    for position, unit in enumerate(units):
+        assert unit.id is not None
+        level = rng.normal(0.5, 0.45)
+        for audience, version in sorted(pinned.items()):
+            questionnaire = questionnaire_service.parsed(version)
+            own = desks.get(unit.id, [])
+            if audience == "citizen" and not own:
+                continue
+            for _ in range(PER_UNIT.get(audience, 0)):
+                answers = _answers(questionnaire, rng, level, unit)
+                if answers is None:
+                    continue
+                desk = own[int(rng.integers(0, len(own)))] if audience == "citizen" else None
+                session.add(
+                    Response(
+                        campaign_id=campaign.id,
+                        questionnaire_version_id=version.id or 0,
+                        unit_id=unit.id,
+                        desk_id=desk.id if desk else None,
+                        channel=CHANNEL[audience],
+                        language="vi",
+                        answers=answers,
+                        client_submission_id=f"demo-{campaign.id}-{added:08d}",
+                    )
+                )
+                added += 1
+        if position % 2 == 0:
+            for desk in desks.get(unit.id, []):
+                analysis_service.set_total(
+                    session=session,
+                    campaign_id=campaign.id,
+                    desk_id=desk.id or 0,
+                    dossiers=int(rng.integers(200, 3000)),
+                )
+    session.flush()
+    return added
+
+
+def _answers(
+    questionnaire: qn.Questionnaire, rng: np.random.Generator, level: float, unit: Unit
+) -> dict[str, Any] | None:
+    mood = level + rng.normal(0, 0.6)
+    raw: dict[str, Any] = {}
+    for item in questionnaire.items:
+        value = _value(questionnaire, item, rng, mood)
+        if value is not None:
+            raw[item.id] = value
+    clean, errors = qn.check_answers(questionnaire, raw, {"unit_group": str(unit.group)})
+    return None if errors else clean
+
+
+def _value(
+    questionnaire: qn.Questionnaire, item: qn.Item, rng: np.random.Generator, mood: float
+) -> Any:
+    choices = questionnaire.choices(item)
+    latent = mood + rng.normal(0, 0.5)
+    if item.type in (qn.ItemType.SCALE5, qn.ItemType.RATING10):
+        if item.not_applicable is not None and rng.random() < 0.04:
+            return qn.NOT_APPLICABLE
+        share = 1 / (1 + np.exp(-1.6 * latent))
+        index = int(
+            np.clip(round(share * (len(choices) - 1) + rng.normal(0, 0.4)), 0, len(choices) - 1)
+        )
+        return choices[index].value
+    if item.type is qn.ItemType.SINGLE_CHOICE:
+        scored = [o for o in choices if o.score is not None]
+        if scored and item.dimension:
+            ranked = sorted(scored, key=lambda o: -(o.score or 0))
+            share = 1 / (1 + np.exp(-1.6 * latent))
+            index = int(np.clip(round((1 - share) * (len(ranked) - 1)), 0, len(ranked) - 1))
+            return ranked[index].value
+        return choices[int(rng.integers(0, len(choices)))].value
+    if item.type is qn.ItemType.YES_NO:
+        return choices[0].value if rng.random() < 0.3 else choices[-1].value
+    if item.type is qn.ItemType.MULTIPLE_CHOICE:
+        return [choices[int(rng.integers(0, len(choices)))].value]
+    if item.type is qn.ItemType.INTEGER:
+        low = item.min if item.min is not None else 0
+        return int(low + rng.integers(0, 3))
+    if item.required and item.type is qn.ItemType.TEXT:
+        return "—"
+    if item.required and item.type is qn.ItemType.DATE:
+        return "2026-06-01"
+    return None

@@ -1,0 +1,237 @@
+"""Analysis: run it, read the sub-indices (page and API), enter administrative totals."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from survey_service import errors, web
+from survey_service.deps import MAX_ID, CsrfChecked, CurrentUser, DbId, FormDep, SessionDep
+from survey_service.models import AnalysisRunPublic, ComparisonPublic, IndexPublic, IndicesPage
+from survey_service.services import analysis as analysis_service
+from survey_service.services import audit
+from survey_service.services import campaigns as campaign_service
+from survey_service.services import questionnaires as questionnaire_service
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+api_router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+@router.get("/campaigns/{campaign_id}/analysis")
+def analysis_page(
+    request: Request,
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    measure: Annotated[str, Query(pattern="^(score|top_two)$")] = "score",
+) -> Response:
+    """The latest run's sub-indices: a table per audience, units × dimensions."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    run = analysis_service.latest_run(session=session, campaign_id=campaign_id)
+    tables: list[dict[str, Any]] = []
+    titles = {
+        audience: {d.id: d.title for d in questionnaire_service.parsed(version).dimensions}
+        for audience, version in campaign_service.pinned_versions(
+            session=session, campaign=campaign
+        ).items()
+    }
+    if run is not None and run.id is not None:
+        results = analysis_service.run_results(session=session, run_id=run.id)
+        tables = _tables(results, analysis_service.unit_names(session=session), measure, titles)
+    return web.render(
+        request,
+        "admin/analysis.html",
+        {"campaign": campaign, "run": run, "tables": tables, "measure": measure, "titles": titles},
+    )
+
+
+@router.post("/campaigns/{campaign_id}/analysis")
+def run_analysis(
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    _csrf: CsrfChecked,
+    exclusion: Annotated[str, Form(pattern="^(excluded|excluded_and_flagged|none)$")] = "excluded",
+) -> Response:
+    """Compute every index of the campaign now and store the run (audited)."""
+    settings = analysis_service.AnalysisSettings(
+        exclusion=analysis_service.ExclusionPolicy(exclusion)
+    )
+    run = analysis_service.run_analysis(
+        session=session, campaign_id=campaign_id, actor=user.email, settings=settings
+    )
+    audit.record(
+        session=session,
+        actor=user,
+        action="analysis.run",
+        entity="campaign",
+        entity_id=campaign_id,
+        after={"run_id": run.id, "checksum": run.checksum, "settings": run.settings},
+    )
+    return RedirectResponse(f"/admin/campaigns/{campaign_id}/analysis", status_code=303)
+
+
+@router.get("/campaigns/{campaign_id}/totals")
+def totals_page(
+    request: Request, campaign_id: DbId, session: SessionDep, user: CurrentUser
+) -> Response:
+    """Dossiers each desk handled in the period: the targets of desk-QR post-stratification."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    desks = analysis_service.desks_of_campaign(session=session, campaign_id=campaign_id)
+    units = analysis_service.unit_names(session=session)
+    return web.render(
+        request,
+        "admin/totals.html",
+        {"campaign": campaign, "desks": desks, "units": units},
+    )
+
+
+@router.post("/campaigns/{campaign_id}/totals")
+def save_totals(
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    _csrf: CsrfChecked,
+    form: FormDep,
+) -> Response:
+    """Save every desk's total from the form (blank clears it); each change is audited."""
+    campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    wanted: dict[int, int | None] = {}
+    for key, value in form.multi_items():
+        if not key.startswith("desk_"):
+            continue
+        desk_text, text = key.removeprefix("desk_"), str(value).strip()
+        if not desk_text.isdigit() or int(desk_text) > MAX_ID:
+            raise errors.InvalidInput("Quầy không hợp lệ.", message_en=f"Bad desk field {key}.")
+        if text and not (text.isdigit() and len(text) <= 9):
+            raise errors.InvalidInput(
+                f"Số hồ sơ phải là số nguyên không âm: {text[:20]!r}.",
+                message_en=f"Dossiers must be a whole number of zero or more: {text[:20]!r}.",
+            )
+        wanted[int(desk_text)] = int(text) if text else None
+    current = {
+        desk.id: total
+        for desk, total in analysis_service.desks_of_campaign(
+            session=session, campaign_id=campaign_id
+        )
+    }
+    for desk_id, dossiers in wanted.items():
+        if desk_id not in current:
+            raise errors.NotFound("Không tìm thấy quầy.", message_en=f"No desk {desk_id}.")
+        if current[desk_id] == dossiers:
+            continue
+        before, after = analysis_service.set_total(
+            session=session, campaign_id=campaign_id, desk_id=desk_id, dossiers=dossiers
+        )
+        audit.record(
+            session=session,
+            actor=user,
+            action="admin_total.set",
+            entity="desk",
+            entity_id=desk_id,
+            before={"campaign_id": campaign_id, "dossiers": before},
+            after={"campaign_id": campaign_id, "dossiers": after},
+        )
+    return RedirectResponse(f"/admin/campaigns/{campaign_id}/totals?saved=1", status_code=303)
+
+
+@api_router.get("/campaigns/{campaign_id}/indices", response_model=IndicesPage)
+def indices(
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    run_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    audience: Annotated[str | None, Query(max_length=16)] = None,
+    items: bool = False,
+) -> IndicesPage:
+    """The tidy table of a run's sub-indices (the latest run unless ``run_id`` is given).
+
+    One row per unit × audience × dimension × measure (``score`` 0–100, ``top_two`` %), plus
+    per item with ``items=true``; suppressed cells (officials below the minimum) have no numbers.
+    """
+    campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    run = analysis_service.get_run(session=session, campaign_id=campaign_id, run_id=run_id)
+    units = analysis_service.unit_names(session=session)
+    rows = [
+        IndexPublic(**analysis_service.tidy(r, units))
+        for r in analysis_service.run_results(session=session, run_id=run.id or 0)
+        if (items or r.item is None) and (audience is None or r.audience == audience)
+    ]
+    return IndicesPage(
+        data=rows,
+        count=len(rows),
+        run=AnalysisRunPublic.model_validate(run, from_attributes=True),
+    )
+
+
+@api_router.get("/campaigns/{campaign_id}/compare", response_model=ComparisonPublic)
+def compare(
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    audience: Annotated[str, Query(max_length=16)],
+    dimension: Annotated[str, Query(max_length=64)],
+    unit: Annotated[int, Query(ge=1, le=MAX_ID)],
+    other_unit: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    other_campaign: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> ComparisonPublic:
+    """A sub-index of ``unit`` minus that of ``other_unit`` (same campaign; the design's
+    covariance kept) or minus the same unit's in ``other_campaign`` (another year; independent
+    samples): difference, SE, 95 % CI, df and two-sided p-value, from the latest runs."""
+    campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    result = analysis_service.compare(
+        session=session,
+        campaign_id=campaign_id,
+        audience=audience,
+        dimension=dimension,
+        unit_id=unit,
+        other_unit_id=other_unit,
+        other_campaign_id=other_campaign,
+    )
+    return ComparisonPublic(**result)
+
+
+def _tables(
+    results: list[Any], units: dict[int, Any], measure: str, titles: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Per audience: the dimensions (columns) and a row per unit with each dimension's cell."""
+    by_audience: dict[str, dict[int, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    dimensions: dict[str, list[str]] = defaultdict(list)
+    weighting: dict[tuple[str, int], str] = {}
+    drivers: dict[str, list[Any]] = defaultdict(list)
+    for row in results:
+        if row.measure == "driver":
+            drivers[row.audience].append(row)
+            continue
+        if row.item is not None or row.measure != measure or row.unit_id is None:
+            continue
+        by_audience[row.audience][row.unit_id][row.dimension] = row
+        weighting[(row.audience, row.unit_id)] = row.weighting
+        if row.dimension not in dimensions[row.audience]:
+            dimensions[row.audience].append(row.dimension)
+    tables = []
+    for audience in sorted(by_audience):
+        known = list(titles.get(audience, {}))
+        listed = [d for d in dimensions[audience] if d != "index"]
+        listed.sort(key=lambda d: known.index(d) if d in known else len(known))
+        order = [*listed, "index"]
+        unit_rows = []
+        for unit_id, cells in by_audience[audience].items():
+            unit = units.get(unit_id)
+            unit_rows.append(
+                {
+                    "unit": unit,
+                    "unit_id": unit_id,
+                    "cells": [cells.get(d) for d in order],
+                    "weighting": weighting[(audience, unit_id)],
+                }
+            )
+        unit_rows.sort(key=lambda r: r["unit"].code if r["unit"] else str(r["unit_id"]))
+        ranked = sorted(drivers[audience], key=lambda r: -(r.estimate or 0))
+        tables.append(
+            {"audience": audience, "dimensions": order, "rows": unit_rows, "drivers": ranked}
+        )
+    return tables

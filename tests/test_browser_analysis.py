@@ -1,0 +1,66 @@
+"""The analysis page as a scorer or observer sees it, on a phone and on a desktop screen.
+
+`survey demo` adds simulated answers and runs the analysis, so the page has a table per audience.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
+
+from tests import browser_support as support
+from tests.browser_support import PHONE, Server
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _signed_in(browser: Browser, server: Server, viewport: dict[str, int]) -> Page:
+    password = (server.var_dir / "demo_admin_password").read_text().strip()
+    context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(f"{server.base_url}/admin/login")
+    page.fill("input[name=email]", "admin@example.org")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def _violations(page: Page) -> list[dict[str, Any]]:
+    found = AXE.run(page).response["violations"]
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_analysis_page_shows_every_audience_with_intervals(
+    browser: Browser, server: Server, viewport: dict[str, int]
+) -> None:
+    page = _signed_in(browser, server, viewport)
+    page.goto(f"{server.base_url}/admin/campaigns/1/analysis?lang=en")
+    headings = page.locator("h2").all_inner_texts()
+    assert headings == ["Businesses", "Citizens and organisations", "Officials and delegates"]
+    tables = page.locator("table.indices")
+    assert tables.count() == 3
+    drivers = page.locator("table.drivers")
+    assert drivers.count() == 3
+    assert drivers.nth(1).locator("tbody tr").count() == 5  # the five SIPAS dimensions
+    citizen = tables.nth(1)
+    assert citizen.locator("tbody tr").count() > 20
+    first = citizen.locator("tbody tr").first.locator("td").first.inner_text()
+    assert "±" in first and "n " in first
+    officials = tables.nth(2).inner_text()
+    assert "hidden" in officials  # 12 officials per unit: below the minimum, suppressed
+    # the page itself never scrolls sideways; wide tables scroll inside their wrapper
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    header = citizen.locator("thead th").all_inner_texts()
+    assert "Access to services" in header[1] and header[-2] == "Overall index"
+    assert _violations(page) == []
+    support.shot(page, f"analysis-{viewport['width']}.png")
+    page.context.close()
