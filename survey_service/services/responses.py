@@ -172,8 +172,15 @@ def _insert_once(*, session: Session, values: dict[str, Any]) -> int | None:
 def list_responses(
     *, session: Session, campaign_id: int, offset: int, limit: int
 ) -> tuple[list[Response], int]:
-    """A page of a campaign's responses in submission order, and their total count."""
-    where = Response.campaign_id == campaign_id
+    """A page of a campaign's responses in submission order, and their total count.
+
+    Officials' answers are never listed: they leave the database only as aggregates, suppressed
+    below the minimum cell size (a unit's few officials could otherwise be told apart).
+    """
+    officials = select(QuestionnaireVersion.id).where(QuestionnaireVersion.audience == "official")
+    where = (Response.campaign_id == campaign_id) & col(
+        Response.questionnaire_version_id
+    ).not_in(officials)
     total = session.exec(select(func.count()).select_from(Response).where(where)).one()
     rows = session.exec(
         select(Response).where(where).order_by(col(Response.id)).offset(offset).limit(limit)

@@ -514,3 +514,24 @@ def test_suppressed_cells_cannot_be_compared(engine: Engine, client: TestClient)
     )
     assert answer.status_code == 409
     assert "suppressed" in answer.json()["detail"]
+
+
+def test_officials_answers_are_never_listed_by_the_responses_api(
+    engine: Engine, client: TestClient
+) -> None:
+    world = make_world(engine)
+    version_id = _official_world(engine, world)
+    _add(engine, world, [_citizen(4)] * 2, desk_id=world.desk_id)
+    _add(
+        engine,
+        world,
+        [_official_answers(1)],
+        version_id=version_id,
+        channel="invitation",
+        stratum="s",
+        design_weight=1.0,
+    )
+    login(client, engine, Role.ADMIN)
+    listed = client.get(f"/api/v1/campaigns/{world.campaign_id}/responses").json()
+    assert listed["count"] == 2
+    assert {row["questionnaire_version_id"] for row in listed["data"]} == {world.version_id}
