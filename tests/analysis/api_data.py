@@ -10,6 +10,7 @@ import pytest
 from numpy.typing import NDArray
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "api"
+"""R's api data, beside the project (``../shared/data/api``); never copied into it."""
 
 Table = dict[str, NDArray[np.str_]]
 

@@ -5,30 +5,15 @@ Tolerances are half a unit in the last printed digit of the published numbers.
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
-import numpy as np
 import pytest
-from numpy.typing import NDArray
 
 import analysis
+from tests.analysis.api_data import DATA, Table
+from tests.analysis.api_data import numbers as _numbers
+from tests.analysis.api_data import read as _read
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "api"
 if not DATA.is_dir():
     pytest.skip("the shared api data folder is absent", allow_module_level=True)
-
-Table = dict[str, NDArray[np.str_]]
-
-
-def _read(name: str) -> Table:
-    with (DATA / f"{name}.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {key: np.array([row[key] for row in rows]) for key in rows[0]}
-
-
-def _numbers(table: Table, key: str) -> NDArray[np.float64]:
-    return table[key].astype(np.float64)
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,7 @@ R reference output is from the survey package's worked example
 
 from __future__ import annotations
 
-import csv
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,22 +14,13 @@ from numpy.typing import NDArray
 
 import analysis
 from analysis.calibration import calibrate
+from tests.analysis.api_data import DATA, Table
+from tests.analysis.api_data import numbers as _numbers
+from tests.analysis.api_data import read as _read
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "api"
 needs_api = pytest.mark.skipif(not DATA.is_dir(), reason="the shared api data folder is absent")
 
-Table = dict[str, NDArray[np.str_]]
 TYPES = {"E": 4421.0, "H": 755.0, "M": 1018.0}
-
-
-def _read(name: str) -> Table:
-    with (DATA / f"{name}.csv").open(newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {key: np.array([row[key] for row in rows]) for key in rows[0]}
-
-
-def _numbers(table: Table, key: str) -> NDArray[np.float64]:
-    return table[key].astype(np.float64)
 
 
 @pytest.fixture(scope="module")
