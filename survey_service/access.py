@@ -71,7 +71,14 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/admin/campaigns/{campaign_id}/analysis"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/indices"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/compare"): OBS,
-    # analysis runs: scoring staff and up
+    ("GET", "/api/v1/campaigns/{campaign_id}/par"): OBS,
+    ("GET", "/api/v1/campaigns/{campaign_id}/par/components"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/par"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/par/units/{unit_id}"): OBS,
+    # analysis runs, PAR computations and appraisal points: scoring staff and up
+    ("POST", "/admin/campaigns/{campaign_id}/par/compute"): SCO,
+    ("POST", "/admin/campaigns/{campaign_id}/par/units/{unit_id}"): SCO,
+    ("GET", "/admin/campaigns/{campaign_id}/par/units/{unit_id}/template.xlsx"): SCO,
     ("POST", "/admin/campaigns/{campaign_id}/analysis"): SCO,
     # answers themselves: scoring staff and up
     ("GET", "/api/v1/campaigns/{campaign_id}/responses"): SCO,
@@ -99,6 +106,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/api/v1/campaigns/{campaign_id}/plans"): COO,
     ("POST", "/api/v1/plans/{plan_id}/draw"): COO,
     ("POST", "/admin/invitations/{invitation_id}/status"): COO,
+    # publishing freezes a campaign's numbers: admins only
+    ("POST", "/admin/campaigns/{campaign_id}/par/publish"): ADM,
     ("GET", "/admin/plans/{plan_id}/invitations.csv"): COO,
     ("GET", "/admin/plans/{plan_id}/letters"): COO,
     ("GET", "/admin/invitations/{invitation_id}/qr.svg"): COO,

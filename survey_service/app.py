@@ -26,6 +26,7 @@ from survey_service.routes import (
     audit_log,
     fieldwork,
     forms,
+    par,
     plans,
     public,
     quality,
@@ -239,4 +240,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(api.router)
     app.include_router(analysis.router)
     app.include_router(analysis.api_router)
+    app.include_router(par.router)
+    app.include_router(par.api_router)
     return app

@@ -204,6 +204,60 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "trọng số bằng nhau (chưa có số hồ sơ)",
         "equal weights (no dossier totals)",
     ),
+    "par.title": ("Chỉ số cải cách hành chính", "PAR Index"),
+    "par.compute": ("Tính Chỉ số", "Compute the index"),
+    "par.publish": ("Công bố kết quả", "Publish the results"),
+    "par.published": (
+        "Đã công bố lúc {at} UTC bởi {by}; số liệu đã khóa.",
+        "Published at {at} UTC by {by}; the numbers are frozen.",
+    ),
+    "par.computation": (
+        "Lần tính #{id} lúc {at} UTC bởi {by}, theo lần phân tích #{run}",
+        "Computation #{id} at {at} UTC by {by}, from analysis run #{run}",
+    ),
+    "par.help": (
+        "Chỉ số = tổng điểm / điểm tối đa × 100. Khoảng thứ hạng: các thứ hạng hợp lý khi tính "
+        "đến sai số của điểm khảo sát (mô phỏng, 95 %).",
+        "Index = total points / maximum × 100. Rank range: the ranks that are plausible given the "
+        "survey points' sampling error (simulated, 95 %).",
+    ),
+    "par.none": (
+        "Chưa tính Chỉ số cho đợt khảo sát này.",
+        "The PAR Index has not been computed yet.",
+    ),
+    "par.group.department": ("Sở, ban, ngành", "Departments"),
+    "par.group.district": ("Quận, huyện, thành phố", "Districts"),
+    "par.rank": ("Hạng", "Rank"),
+    "par.index": ("Chỉ số", "Index"),
+    "par.points": ("Điểm", "Points"),
+    "par.class": ("Xếp loại", "Class"),
+    "par.change": ("So với năm trước", "Change"),
+    "par.missing": ("thiếu {n} tiêu chí", "{n} criteria missing"),
+    "par.appraisal_short": ("thẩm định", "appraisal"),
+    "par.survey_short": ("khảo sát", "survey"),
+    "par.appraisal": ("Điểm thẩm định", "Appraisal points"),
+    "par.appraisal_help": (
+        "Đơn vị tự chấm và nêu tài liệu kiểm chứng; Hội đồng thẩm định chấm lại. Mọi thay đổi "
+        "được ghi nhật ký và hiển thị dưới đây.",
+        "The unit self-assesses with evidence; reviewers appraise. Every change is logged and "
+        "listed below.",
+    ),
+    "par.template": ("Tải mẫu Excel để điền", "Download the Excel template"),
+    "par.max": ("tối đa {max} điểm", "at most {max} points"),
+    "par.self_points": ("Điểm tự chấm", "Self-assessed points"),
+    "par.appraised_points": ("Điểm thẩm định", "Appraised points"),
+    "par.evidence": ("Tài liệu kiểm chứng", "Evidence"),
+    "par.links": ("Đường dẫn (cách nhau bởi dấu cách)", "Links (separated by spaces)"),
+    "par.reviewer_comment": ("Nhận xét của người thẩm định", "Reviewer's comment"),
+    "par.status": ("Trạng thái", "Status"),
+    "par.status.draft": ("nháp", "draft"),
+    "par.status.submitted": ("đã nộp", "submitted"),
+    "par.status.appraised": ("đã thẩm định", "appraised"),
+    "par.status.final": ("chính thức", "final"),
+    "par.history": ("Lịch sử thay đổi", "Change history"),
+    "par.criterion": ("Tiêu chí", "Criterion"),
+    "par.before": ("Trước (tự chấm / thẩm định)", "Before (self / appraised)"),
+    "par.after": ("Sau", "After"),
     "totals.title": ("Số hồ sơ theo quầy", "Dossiers per desk"),
     "totals.help": (
         "Số hồ sơ mỗi quầy đã tiếp nhận trong kỳ khảo sát. Phiếu quét mã QR tại quầy được hậu "

@@ -178,9 +178,9 @@ def list_responses(
     below the minimum cell size (a unit's few officials could otherwise be told apart).
     """
     officials = select(QuestionnaireVersion.id).where(QuestionnaireVersion.audience == "official")
-    where = (Response.campaign_id == campaign_id) & col(
-        Response.questionnaire_version_id
-    ).not_in(officials)
+    where = (Response.campaign_id == campaign_id) & col(Response.questionnaire_version_id).not_in(
+        officials
+    )
     total = session.exec(select(func.count()).select_from(Response).where(where)).one()
     rows = session.exec(
         select(Response).where(where).order_by(col(Response.id)).offset(offset).limit(limit)
