@@ -30,6 +30,7 @@ from survey_service.routes import (
     plans,
     public,
     quality,
+    results,
 )
 from survey_service.settings import Settings
 
@@ -242,4 +243,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(analysis.api_router)
     app.include_router(par.router)
     app.include_router(par.api_router)
+    app.include_router(results.router)
     return app

@@ -21,6 +21,7 @@ from survey_service.services import analysis as analysis_service
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import desks as desk_service
 from survey_service.services import form_links as link_service
+from survey_service.services import par as par_service
 from survey_service.services import questionnaires as questionnaire_service
 from survey_service.services import users as user_service
 from survey_service.settings import Settings, read_or_create
@@ -109,6 +110,34 @@ def _seed_campaign(session: Session, year: int) -> Campaign:
     return campaign
 
 
+def _previous_year(session: Session, year: int) -> None:
+    """Last year's campaign, closed, analysed and published: /results has a ranking to show and
+    this year's computation a change to report. Only made alongside this year's simulation."""
+    name = f"Khảo sát sự hài lòng năm {year}"
+    if session.exec(select(Campaign).where(Campaign.year == year, Campaign.name == name)).first():
+        return
+    campaign = Campaign(
+        year=year,
+        name=name,
+        status=CampaignStatus.CLOSED,
+        period_start=dt.date(year, 1, 1),
+        period_end=dt.date(year, 12, 31),
+    )
+    session.add(campaign)
+    session.flush()
+    assert campaign.id is not None
+    for audience in qn.Audience:
+        version = questionnaire_service.ensure_version(
+            session=session, questionnaire=qn.builtin_definition(audience.value)
+        )
+        campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    demo_responses.simulate(session, campaign, seed=year)
+    analysis_service.run_analysis(session=session, campaign_id=campaign.id, actor="survey demo")
+    demo_responses.simulate_appraisal(session, campaign, seed=year)
+    par_service.compute(session=session, campaign_id=campaign.id, actor="survey demo")
+    par_service.publish(session=session, campaign_id=campaign.id, actor="survey demo")
+
+
 def _demo_password(settings: Settings) -> str:
     """The demo admin's password: SURVEY_DEMO_ADMIN_PASSWORD, or one generated and kept in var/."""
     given = os.environ.get("SURVEY_DEMO_ADMIN_PASSWORD")
@@ -176,10 +205,13 @@ def seed(
         responses_added = demo_responses.simulate(session, campaign) if simulate else 0
         run_id = None
         if responses_added:
+            _previous_year(session, year - 1)
             run = analysis_service.run_analysis(
                 session=session, campaign_id=campaign_id, actor="survey demo"
             )
             run_id = run.id
+            demo_responses.simulate_appraisal(session, campaign)
+            par_service.compute(session=session, campaign_id=campaign_id, actor="survey demo")
     return DemoSummary(
         units_added=units_added,
         desks_added=desks_added,

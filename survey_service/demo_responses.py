@@ -15,7 +15,7 @@ import numpy as np
 from sqlmodel import Session, func, select
 
 import questionnaires as qn
-from survey_service.models import Campaign, Channel, Desk, Response, Unit
+from survey_service.models import AppraisalStatus, Campaign, Channel, Desk, Response, Unit
 from survey_service.services import analysis as analysis_service
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
@@ -123,3 +123,36 @@ def _value(
     if item.required and item.type is qn.ItemType.DATE:
         return "2026-06-01"
     return None
+
+
+def simulate_appraisal(session: Session, campaign: Campaign, *, seed: int = 2026) -> int:
+    """Appraised points for every scored unit's appraisal sub-criteria (60–100 % of the maximum,
+    in quarter points), status final; returns how many entries were added."""
+    from survey_service.services import par as par_service
+
+    assert campaign.id is not None
+    rng = np.random.default_rng(seed)
+    schemes = par_service.schemes(session=session, campaign=campaign)
+    added = 0
+    for unit in session.exec(select(Unit).order_by(Unit.code)).all():
+        group = str(unit.group)
+        if group not in schemes or unit.id is None:
+            continue
+        strength = rng.uniform(0.6, 1.0)
+        for leaf in par_service.appraisal_leaves(schemes[group][1]):
+            share = float(np.clip(strength + rng.normal(0, 0.1), 0, 1))
+            appraised = round(leaf.max_points * share * 4) / 4
+            par_service.set_appraisal(
+                session=session,
+                campaign_id=campaign.id,
+                unit_id=unit.id,
+                code=leaf.code,
+                update=par_service.AppraisalUpdate(
+                    self_points=min(leaf.max_points, appraised + 0.25),
+                    appraised_points=min(leaf.max_points, appraised),
+                    evidence="Demo",
+                    status=AppraisalStatus.FINAL,
+                ),
+            )
+            added += 1
+    return added

@@ -258,6 +258,46 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "par.criterion": ("Tiêu chí", "Criterion"),
     "par.before": ("Trước (tự chấm / thẩm định)", "Before (self / appraised)"),
     "par.after": ("Sau", "After"),
+    "results.title": ("Kết quả Chỉ số cải cách hành chính", "PAR Index results"),
+    "results.intro": (
+        "Kết quả đã công bố của Chỉ số cải cách hành chính các sở, ban, ngành và quận, huyện.",
+        "The published Administrative Reform Index of the city's departments and districts.",
+    ),
+    "results.year": ("Chỉ số cải cách hành chính năm {year}", "PAR Index {year}"),
+    "results.none": ("Chưa có kết quả nào được công bố.", "No results have been published yet."),
+    "results.published": ("Công bố ngày {at}", "Published on {at}"),
+    "results.methodology": ("Phương pháp", "Methodology"),
+    "results.download": ("Tải về", "Download"),
+    "results.points": ("điểm", "points"),
+    "results.rank": (
+        "hạng {rank}/{n} (khoảng hợp lý {low}–{high})",
+        "{rank} of {n} (plausible range {low}–{high})",
+    ),
+    "results.areas": ("Điểm theo lĩnh vực", "Points by area"),
+    "results.area": ("Lĩnh vực", "Area"),
+    "results.survey": ("Điểm từ khảo sát", "Points from the surveys"),
+    "results.subindex": ("Chỉ số thành phần", "Sub-index"),
+    "results.estimate": ("Giá trị", "Estimate"),
+    "results.indices": ("Chỉ số hài lòng", "Satisfaction sub-indices"),
+    "results.method_intro": (
+        "Mỗi đơn vị được chấm theo bộ tiêu chí dưới đây. Điểm thẩm định do Hội đồng thẩm định "
+        "chấm; điểm khảo sát quy đổi từ chỉ số hài lòng có trọng số (thang 0–100) với khoảng tin "
+        "cậy 95 %. Phiếu công chức chỉ được dùng dưới dạng tổng hợp; ô có quá ít phiếu bị ẩn.",
+        "Each unit is scored on the criteria below. Appraisal points are given by the appraisal "
+        "council; survey points are converted from weighted satisfaction sub-indices (0–100) "
+        "with 95 % confidence intervals. Officials' answers are used only in aggregate; cells "
+        "with too few answers are suppressed.",
+    ),
+    "results.example_scheme": (
+        "Bộ tiêu chí mẫu (có thể chỉnh sửa), không phải bộ tiêu chí chính thức.",
+        "An editable example scheme, not the official one.",
+    ),
+    "results.classes": ("Xếp loại", "Classes"),
+    "results.from_survey": (
+        "khảo sát {audience}: {what}, quy đổi {conversion}",
+        "survey of {audience}: {what}, {conversion} conversion",
+    ),
+    "results.from_appraisal": ("thẩm định", "appraisal"),
     "totals.title": ("Số hồ sơ theo quầy", "Dossiers per desk"),
     "totals.help": (
         "Số hồ sơ mỗi quầy đã tiếp nhận trong kỳ khảo sát. Phiếu quét mã QR tại quầy được hậu "

@@ -64,3 +64,43 @@ def test_analysis_page_shows_every_audience_with_intervals(
     assert _violations(page) == []
     support.shot(page, f"analysis-{viewport['width']}.png")
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_public_results_read_well_on_a_phone(
+    browser: Browser, server: Server, viewport: dict[str, int]
+) -> None:
+    """The demo publishes last year's results: the ranking, a unit page and the methodology."""
+    context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
+    page = context.new_page()
+    page.goto(f"{server.base_url}/results?lang=en")
+    page.click("text=PAR Index 2025")
+    rankings = page.locator("table.ranking")
+    assert rankings.count() == 2  # departments and districts
+    first = rankings.nth(0).locator("tbody tr").first
+    assert first.locator("td").first.inner_text().startswith("1")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert _violations(page) == []
+    support.shot(page, f"results-{viewport['width']}.png")
+    first.locator("a").click()
+    assert page.locator("h2", has_text="Points by area").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert _violations(page) == []
+    support.shot(page, f"results-unit-{viewport['width']}.png")
+    page.goto(f"{server.base_url}/results/2025/methodology?lang=en")
+    assert page.locator("ul.tree > li").count() >= 8
+    assert _violations(page) == []
+    context.close()
+
+
+def test_par_page_shows_this_years_ranking_with_change(browser: Browser, server: Server) -> None:
+    page = _signed_in(browser, server, PHONE)
+    page.goto(f"{server.base_url}/admin/campaigns/1/par?lang=en")
+    rankings = page.locator("table.ranking")
+    assert rankings.count() == 2
+    change = rankings.nth(1).locator("tbody tr").first.locator("td").last.inner_text()
+    assert change.startswith(("+", "-"))  # against last year's published index
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert _violations(page) == []
+    support.shot(page, "par-390.png")
+    page.context.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -310,3 +311,38 @@ def test_cli_checks_schemes_and_computes(
     assert "Q1" in capsys.readouterr().out
     with Session(engine) as session:
         assert session.exec(select(Unit)).first() is not None
+
+
+def test_public_results_after_publication(engine: Engine, client: TestClient) -> None:
+    world = _analysed(engine)
+    _set(engine, world, APPRAISAL[0].code, appraised_points=APPRAISAL[0].max_points)
+    computed = _compute(engine, world)
+    assert client.get("/results/2026").status_code == 404  # not published yet
+    with db.session_scope(engine) as session:
+        par_service.publish(session=session, campaign_id=world.campaign_id, actor="test")
+    index = client.get("/results?lang=en")
+    assert index.status_code == 200 and 'href="/results/2026?lang=en"' in index.text
+    year = client.get("/results/2026?lang=en")
+    assert year.status_code == 200 and "District 1" in year.text and "Districts" in year.text
+    (row,) = computed["results"]
+    assert f"{row['index']:.2f}" in year.text
+    unit = client.get("/results/2026/units/Q1?lang=en")
+    assert unit.status_code == 200
+    assert f"{row['total']:.2f}/{row['maximum']:g}" in unit.text
+    assert "Points by area" in unit.text and "Satisfaction sub-indices" in unit.text
+    method = client.get("/results/2026/methodology?lang=en")
+    assert method.status_code == 200 and APPRAISAL[0].code in method.text
+    assert "editable example" in method.text
+    raw_csv = client.get("/results/2026/download.csv")
+    assert raw_csv.content.startswith("\ufeff".encode())
+    lines = list(csv.reader(io.StringIO(raw_csv.content.decode("utf-8-sig"))))
+    assert lines[0][:5] == ["group", "rank", "rank_low", "rank_high", "unit_code"]
+    assert lines[1][4] == "Q1" and float(lines[1][7]) == pytest.approx(row["index"], abs=1e-4)
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/results/2026/download.xlsx").content))
+    sheet = book.active
+    assert sheet is not None and sheet.cell(row=2, column=5).value == "Q1"
+    assert sheet.cell(row=2, column=9).value == pytest.approx(row["total"], abs=1e-4)
+    payload = client.get("/results/2026/download.json").json()
+    assert payload["results"] == computed["results"]
+    assert client.get("/results/2026/units/NOPE").status_code == 404
+    assert client.get("/results/1999").status_code == 400  # out of range: a clear error page

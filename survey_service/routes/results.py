@@ -1,0 +1,218 @@
+"""Public results: published PAR Index rankings, unit pages, methodology and downloads.
+
+Only published computations are shown here; their numbers are frozen. Anyone (HĐND and MTTQ
+observers, the press, citizens) can verify a unit's total from its area breakdown and survey
+sub-indices, and re-check a download against the published checksum.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any
+
+import openpyxl
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
+
+from survey_service import errors, web
+from survey_service.deps import SessionDep
+from survey_service.models import AnalysisResult, Campaign, ParComputation, ParScheme
+from survey_service.services import par as par_service
+
+router = APIRouter(prefix="/results", include_in_schema=False)
+Year = Annotated[int, Path(ge=2000, le=2100)]
+DOWNLOAD_COLUMNS = (
+    "group",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "unit_code",
+    "name_vi",
+    "name_en",
+    "index",
+    "total",
+    "maximum",
+    "appraisal",
+    "survey",
+    "class_vi",
+    "class_en",
+    "change",
+)
+
+
+def _published(session: Session) -> list[tuple[Campaign, ParComputation]]:
+    rows = session.exec(
+        select(Campaign, ParComputation)
+        .where(ParComputation.campaign_id == Campaign.id)
+        .where(col(ParComputation.published_at).is_not(None))
+        .order_by(col(Campaign.year).desc())
+    ).all()
+    return [(campaign, computation) for campaign, computation in rows]
+
+
+def _year(session: Session, year: int) -> tuple[Campaign, ParComputation]:
+    for campaign, computation in _published(session):
+        if campaign.year == year:
+            return campaign, computation
+    raise errors.NotFound(
+        f"Chưa công bố kết quả năm {year}.", message_en=f"No results are published for {year}."
+    )
+
+
+@router.get("")
+def results_index(request: Request, session: SessionDep) -> Response:
+    """The years with published results."""
+    years = [campaign.year for campaign, _ in _published(session)]
+    return web.render(request, "public/results_index.html", {"years": years})
+
+
+@router.get("/{year}")
+def results_year(request: Request, year: Year, session: SessionDep) -> Response:
+    """The ranking of every unit group for the year."""
+    campaign, computation = _year(session, year)
+    groups = [
+        {"group": g, "rows": par_service.ranking(computation.results, g)}
+        for g in par_service.GROUPS
+        if any(r["group"] == g for r in computation.results)
+    ]
+    return web.render(
+        request,
+        "public/results_year.html",
+        {"year": year, "campaign": campaign, "computation": computation, "groups": groups},
+    )
+
+
+@router.get("/{year}/units/{code}")
+def results_unit(request: Request, year: Year, code: str, session: SessionDep) -> Response:
+    """One unit: index, class, rank and rank range, areas, survey components and sub-indices."""
+    campaign, computation = _year(session, year)
+    row = next((r for r in computation.results if r["unit_code"] == code), None)
+    if row is None:
+        raise errors.NotFound("Không tìm thấy đơn vị.", message_en=f"No unit {code[:16]!r}.")
+    scheme = _scheme(session, computation, row["group"])
+    areas = [
+        {"code": a.code, "title": a.title, "points": row["areas"][a.code][0], "max": a.max_points}
+        for a in scheme.areas
+        if a.code in row["areas"]
+    ]
+    components = [c for c in computation.components if c["unit_code"] == code]
+    indices = session.exec(
+        select(AnalysisResult)
+        .where(AnalysisResult.run_id == computation.analysis_run_id)
+        .where(AnalysisResult.unit_id == row["unit_id"])
+        .where(col(AnalysisResult.item).is_(None))
+        .where(AnalysisResult.measure == "score")
+        .order_by(col(AnalysisResult.audience), col(AnalysisResult.dimension))
+    ).all()
+    return web.render(
+        request,
+        "public/results_unit.html",
+        {
+            "year": year,
+            "campaign": campaign,
+            "row": row,
+            "areas": areas,
+            "components": components,
+            "indices": indices,
+            "group_size": sum(1 for r in computation.results if r["group"] == row["group"]),
+        },
+    )
+
+
+@router.get("/{year}/methodology")
+def results_methodology(request: Request, year: Year, session: SessionDep) -> Response:
+    """How the index is made: the criteria tree with points and sources, and the survey method."""
+    campaign, computation = _year(session, year)
+    schemes = [
+        {"group": g, "scheme": _scheme(session, computation, g)}
+        for g in par_service.GROUPS
+        if g in computation.schemes
+    ]
+    return web.render(
+        request,
+        "public/results_methodology.html",
+        {"year": year, "campaign": campaign, "computation": computation, "schemes": schemes},
+    )
+
+
+def _scheme(session: Session, computation: ParComputation, group: str) -> Any:
+    stored = session.exec(
+        select(ParScheme).where(ParScheme.content_hash == computation.schemes[group])
+    ).one()
+    return par_service.parsed(stored)
+
+
+def _rows(computation: ParComputation) -> list[list[Any]]:
+    out = []
+    for group in par_service.GROUPS:
+        for r in par_service.ranking(computation.results, group):
+            label = r["class"] or {}
+            out.append(
+                [
+                    group,
+                    r["rank"],
+                    r["rank_low"],
+                    r["rank_high"],
+                    r["unit_code"],
+                    r["name_vi"],
+                    r["name_en"],
+                    round(r["index"], 4),
+                    round(r["total"], 4),
+                    r["maximum"],
+                    round(r["appraisal"], 4),
+                    round(r["survey"], 4),
+                    label.get("vi", ""),
+                    label.get("en", ""),
+                    None if r["change"] is None else round(r["change"], 4),
+                ]
+            )
+    return out
+
+
+@router.get("/{year}/download.{kind}")
+def results_download(
+    year: Year, kind: Annotated[str, Path(pattern="^(csv|xlsx|json)$")], session: SessionDep
+) -> Response:
+    """The year's results as CSV (UTF-8 with BOM, for Excel), XLSX or JSON (with checksums)."""
+    campaign, computation = _year(session, year)
+    name = f"par-index-{year}.{kind}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if kind == "json":
+        payload = {
+            "year": year,
+            "campaign": campaign.name,
+            "published_at": computation.published_at.isoformat()
+            if computation.published_at
+            else None,
+            "checksum": computation.checksum,
+            "schemes": computation.schemes,
+            "results": computation.results,
+            "components": computation.components,
+        }
+        body = json.dumps(payload, ensure_ascii=False, indent=1)
+        return Response(body, media_type="application/json", headers=disposition)
+    if kind == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(DOWNLOAD_COLUMNS)
+        writer.writerows(_rows(computation))
+        return Response(
+            "\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition
+        )
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"PAR {year}"
+    sheet.append(list(DOWNLOAD_COLUMNS))
+    for values in _rows(computation):
+        sheet.append(values)
+    out = io.BytesIO()
+    book.save(out)
+    return Response(
+        out.getvalue(),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=disposition,
+    )
