@@ -20,7 +20,8 @@ from survey_service.services import analysis as analysis_service
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
 
-PER_UNIT = {"citizen": 36, "business": 24, "official": 12}
+STEADY_SEED = 7
+PER_UNIT = {"citizen": 36, "business": 24, "official": 32}
 CHANNEL = {"citizen": Channel.DESK_QR, "business": Channel.OPEN_LINK, "official": Channel.OPEN_LINK}
 
 
@@ -33,6 +34,7 @@ def simulate(session: Session, campaign: Campaign, *, seed: int = 2026) -> int:
     if existing:
         return 0
     rng = np.random.default_rng(seed)
+    steady = np.random.default_rng(STEADY_SEED)  # each unit's level is much the same every year
     pinned = campaign_service.pinned_versions(session=session, campaign=campaign)
     units = session.exec(select(Unit).order_by(Unit.code)).all()
     desks: dict[int, list[Desk]] = {}
@@ -41,7 +43,7 @@ def simulate(session: Session, campaign: Campaign, *, seed: int = 2026) -> int:
     added = 0
     for position, unit in enumerate(units):
         assert unit.id is not None
-        level = rng.normal(0.5, 0.45)
+        level = steady.normal(0.5, 0.45) + rng.normal(0, 0.1)
         for audience, version in sorted(pinned.items()):
             questionnaire = questionnaire_service.parsed(version)
             own = desks.get(unit.id, [])
@@ -132,13 +134,14 @@ def simulate_appraisal(session: Session, campaign: Campaign, *, seed: int = 2026
 
     assert campaign.id is not None
     rng = np.random.default_rng(seed)
+    steady = np.random.default_rng(STEADY_SEED + 1)
     schemes = par_service.schemes(session=session, campaign=campaign)
     added = 0
     for unit in session.exec(select(Unit).order_by(Unit.code)).all():
         group = str(unit.group)
         if group not in schemes or unit.id is None:
             continue
-        strength = rng.uniform(0.6, 1.0)
+        strength = float(np.clip(steady.uniform(0.6, 1.0) + rng.normal(0, 0.03), 0, 1))
         for leaf in par_service.appraisal_leaves(schemes[group][1]):
             share = float(np.clip(strength + rng.normal(0, 0.1), 0, 1))
             appraised = round(leaf.max_points * share * 4) / 4

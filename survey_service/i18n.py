@@ -298,6 +298,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "survey of {audience}: {what}, {conversion} conversion",
     ),
     "results.from_appraisal": ("thẩm định", "appraisal"),
+    "results.survey_source": ("khảo sát", "survey"),
+    "results.surveys": ("Các cuộc khảo sát", "The surveys"),
+    "results.items": ("{n} câu hỏi", "{n} questions"),
+    "results.survey_method": (
+        "Mỗi câu được quy về thang 0–100; điểm khía cạnh của một người là trung bình các câu đã "
+        "trả lời (cần ít nhất {share} %); chỉ số đơn vị là trung bình có trọng số với khoảng tin "
+        "cậy 95 %. Ô có dưới {min_n} phiếu hoặc sai số tương đối trên {max_cv} % được đánh dấu; "
+        "với công chức, các ô này bị ẩn.",
+        "Each question is put on a 0–100 scale; a respondent's dimension score is the mean of "
+        "the questions answered (at least {share} % of them); a unit's index is the weighted mean "
+        "with a 95 % confidence interval. Cells with fewer than {min_n} answers or a relative "
+        "error above {max_cv} % are flagged; for officials they are suppressed.",
+    ),
+    "results.responses_used": ("{n} phiếu được sử dụng", "{n} responses used"),
+    "results.criteria": ("Điểm từng tiêu chí", "Points criterion by criterion"),
+    "results.criterion_title": ("Nội dung", "What it measures"),
     "totals.title": ("Số hồ sơ theo quầy", "Dossiers per desk"),
     "totals.help": (
         "Số hồ sơ mỗi quầy đã tiếp nhận trong kỳ khảo sát. Phiếu quét mã QR tại quầy được hậu "

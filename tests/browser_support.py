@@ -100,8 +100,11 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> 
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The demo seeded into a fresh folder and served on a free port."""
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The demo seeded into a fresh folder and served on a free port (with simulated answers,
+    analysis and PAR results only for modules that set ``DEMO_RESPONSES = True``)."""
     root = tmp_path_factory.mktemp("browser")
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -111,7 +114,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "SURVEY_DATABASE_URL": "",  # the SQLite file under var/, which the tests read directly
         "SURVEY_PUBLIC_BASE_URL": base_url,
     }
-    survey("demo", env=env)
+    with_answers = getattr(request.module, "DEMO_RESPONSES", False)
+    survey("demo", *(() if with_answers else ("--no-responses",)), env=env)
     log = root / "serve.log"
     script = Path(sys.executable).parent / "survey"
     with log.open("wb") as out:

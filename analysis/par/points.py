@@ -23,7 +23,7 @@ For each unit (DOMAIN.md, "The problem"):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,7 +45,8 @@ class SurveyInput:
 
 @dataclass(frozen=True)
 class UnitScore:
-    """One unit's PAR Index result; ``areas`` maps area code → (points, maximum)."""
+    """One unit's PAR Index result; ``areas`` maps area code → (points, maximum) and
+    ``criteria`` every sub-criterion code → its points, so totals can be checked line by line."""
 
     unit: str
     appraisal: float
@@ -60,6 +61,7 @@ class UnitScore:
     rank_low: int
     rank_high: int
     missing: tuple[str, ...]
+    criteria: dict[str, float] = field(default_factory=dict)
 
 
 def survey_points(leaf: Leaf, index: float) -> float:
@@ -268,4 +270,5 @@ def _score(
         rank_low=rank_range[0],
         rank_high=rank_range[1],
         missing=table.missing[i],
+        criteria={leaf.code: float(row[j]) for j, leaf in enumerate(table.leaves)},
     )

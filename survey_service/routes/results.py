@@ -19,8 +19,10 @@ from sqlmodel import Session, col, select
 
 from survey_service import errors, web
 from survey_service.deps import SessionDep
-from survey_service.models import AnalysisResult, Campaign, ParComputation, ParScheme
+from survey_service.models import AnalysisResult, AnalysisRun, Campaign, ParComputation, ParScheme
+from survey_service.services import campaigns as campaign_service
 from survey_service.services import par as par_service
+from survey_service.services import questionnaires as questionnaire_service
 
 router = APIRouter(prefix="/results", include_in_schema=False)
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -99,6 +101,19 @@ def results_unit(request: Request, year: Year, code: str, session: SessionDep) -
         if a.code in row["areas"]
     ]
     components = [c for c in computation.components if c["unit_code"] == code]
+    titles = _titles(scheme.areas)
+    earned = row.get("criteria", {})
+    criteria = [
+        {
+            "code": leaf.code,
+            "area": leaf.area_code,
+            "title": titles.get(leaf.code, {}),
+            "source": leaf.source,
+            "points": earned.get(leaf.code),
+            "max": leaf.max_points,
+        }
+        for leaf in scheme.leaves()
+    ]
     indices = session.exec(
         select(AnalysisResult)
         .where(AnalysisResult.run_id == computation.analysis_run_id)
@@ -116,6 +131,7 @@ def results_unit(request: Request, year: Year, code: str, session: SessionDep) -
             "row": row,
             "areas": areas,
             "components": components,
+            "criteria": criteria,
             "indices": indices,
             "group_size": sum(1 for r in computation.results if r["group"] == row["group"]),
         },
@@ -131,11 +147,55 @@ def results_methodology(request: Request, year: Year, session: SessionDep) -> Re
         for g in par_service.GROUPS
         if g in computation.schemes
     ]
+    surveys = [
+        {
+            "audience": audience,
+            "dimensions": [
+                {
+                    "title": d.title,
+                    "items": sum(1 for i in questionnaire.items if i.dimension == d.id),
+                }
+                for d in questionnaire.dimensions
+            ],
+        }
+        for audience, questionnaire in (
+            (a, questionnaire_service.parsed(v))
+            for a, v in sorted(
+                campaign_service.pinned_versions(session=session, campaign=campaign).items()
+            )
+        )
+    ]
+    run = session.get(AnalysisRun, computation.analysis_run_id or 0)
+    rules = sorted(
+        set(
+            session.exec(
+                select(AnalysisResult.weighting).where(
+                    AnalysisResult.run_id == computation.analysis_run_id
+                )
+            ).all()
+        )
+    )
     return web.render(
         request,
         "public/results_methodology.html",
-        {"year": year, "campaign": campaign, "computation": computation, "schemes": schemes},
+        {
+            "year": year,
+            "campaign": campaign,
+            "computation": computation,
+            "schemes": schemes,
+            "surveys": surveys,
+            "run": run,
+            "rules": [r for r in rules if "+" not in r],
+        },
     )
+
+
+def _titles(nodes: Any) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for node in nodes:
+        out[node.code] = dict(node.title)
+        out.update(_titles(node.children))
+    return out
 
 
 def _scheme(session: Session, computation: ParComputation, group: str) -> Any:

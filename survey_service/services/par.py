@@ -55,9 +55,17 @@ def scheme_version(*, session: Session, scheme: par.Scheme) -> ParScheme:
     return row
 
 
+_PARSED: dict[str, par.Scheme] = {}
+
+
 def parsed(row: ParScheme) -> par.Scheme:
-    """The scheme of a stored version."""
-    return par.scheme_from_dict(row.definition)
+    """The scheme of a stored version (parsed once per process: versions never change)."""
+    scheme = _PARSED.get(row.content_hash)
+    if scheme is None:
+        scheme = par.scheme_from_dict(row.definition)
+        if par.content_hash(scheme) == row.content_hash:
+            _PARSED[row.content_hash] = scheme
+    return scheme
 
 
 def pin_scheme(*, session: Session, campaign: Campaign, version: ParScheme) -> None:
@@ -395,6 +403,7 @@ def _result(group: str, unit: Unit, score: par.UnitScore) -> dict[str, Any]:
         "areas": {code: list(pair) for code, pair in score.areas.items()},
         "change": score.change,
         "missing": list(score.missing),
+        "criteria": dict(score.criteria),
     }
 
 

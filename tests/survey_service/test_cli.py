@@ -12,7 +12,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from survey_service import cli, db
-from survey_service.models import Campaign, CampaignStatus, Desk, Unit, UnitGroup, User
+from survey_service.models import (
+    AppraisalPoint,
+    Campaign,
+    CampaignStatus,
+    Desk,
+    ParComputation,
+    Response,
+    Unit,
+    UnitGroup,
+    User,
+)
 from survey_service.services import users as user_service
 
 
@@ -24,6 +34,18 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> P
     monkeypatch.setenv("SURVEY_PUBLIC_BASE_URL", "https://khaosat.example.vn")
     monkeypatch.delenv("SURVEY_DEMO_ADMIN_PASSWORD", raising=False)
     return var
+
+
+def _count_previous(engine: Engine) -> int:
+    """Answers of every campaign but the newest (the demo's simulated previous year)."""
+    with Session(engine) as session:
+        newest = session.exec(select(Campaign).order_by(Campaign.year.desc())).first()
+        assert newest is not None
+        return int(
+            session.exec(
+                select(func.count()).select_from(Response).where(Response.campaign_id != newest.id)
+            ).one()
+        )
 
 
 def _count(engine: Engine, model: type) -> int:
@@ -43,7 +65,19 @@ def test_demo_seeds_hcmc_and_running_it_twice_adds_nothing(
     with Session(engine) as session:
         districts = session.exec(select(Unit).where(Unit.group == UnitGroup.DISTRICT)).all()
         departments = session.exec(select(Unit).where(Unit.group == UnitGroup.DEPARTMENT)).all()
-        campaign = session.exec(select(Campaign)).one()
+        campaign, previous = session.exec(select(Campaign).order_by(Campaign.year.desc())).all()
+        assert previous.year == campaign.year - 1 and previous.status == CampaignStatus.PUBLISHED
+        answered = session.exec(
+            select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id)
+        ).one()
+        appraised = session.exec(
+            select(func.count())
+            .select_from(AppraisalPoint)
+            .where(AppraisalPoint.campaign_id == campaign.id)
+        ).one()
+        computed = session.exec(
+            select(ParComputation).where(ParComputation.campaign_id == campaign.id)
+        ).one()
         assert (
             user_service.authenticate(session=session, email="admin@example.org", password=password)
             is not None
@@ -52,8 +86,14 @@ def test_demo_seeds_hcmc_and_running_it_twice_adds_nothing(
     assert len(departments) >= 20
     assert campaign.status == CampaignStatus.OPEN
     assert 45 <= counts[1] <= 3 * counts[0]
+    # a complete, plausible ranking: every unit ranked, no survey sub-criterion missing
+    assert answered > 3000 and appraised > 40 * len(departments)
+    assert len(computed.results) == counts[0]
+    assert all(r["missing"] == [] for r in computed.results)
+    assert all(r["change"] is not None for r in computed.results)
     assert cli.main(["demo"]) == 0
     assert (_count(engine, Unit), _count(engine, Desk), _count(engine, Campaign)) == counts
+    assert _count(engine, Response) == answered + _count_previous(engine)
     assert _count(engine, User) == 1
     assert cli.main(["demo", "--if-empty"]) == 0
     assert "was not added again" in capsys.readouterr().out
@@ -84,7 +124,7 @@ def test_user_add_refuses_a_short_password_and_a_duplicate(
 
 
 def test_qr_export_writes_png_svg_and_index(env: Path, engine: Engine, tmp_path: Path) -> None:
-    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo", "--no-responses"]) == 0
     out = tmp_path / "qr"
     assert cli.main(["qr", "export", "--out", str(out)]) == 0
     rows = list(csv.DictReader((out / "index.csv").open(encoding="utf-8")))
@@ -189,7 +229,7 @@ def test_questionnaire_check_names_file_line_and_problem(
 def test_questionnaire_publish_stores_a_version_and_pins_it(
     env: Path, engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo", "--no-responses"]) == 0
     definition = Path("questionnaires/definitions/official.yaml").read_text(encoding="utf-8")
     changed = tmp_path / "official.yaml"
     changed.write_text(definition.replace("Không nắm được thông tin", "Không rõ"), "utf-8")

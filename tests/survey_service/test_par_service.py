@@ -84,6 +84,15 @@ def test_total_is_appraised_plus_survey_points(engine: Engine) -> None:
     assert row["total"] == pytest.approx(first.max_points / 2 + survey)
     assert row["index"] == pytest.approx(row["total"] / DISTRICT.maximum * 100)
     assert row["rank"] == 1 and row["rank_low"] == 1 and row["rank_high"] == 1
+    # the numbers add up criterion by criterion, area by area
+    assert sum(row["criteria"].values()) == pytest.approx(row["total"])
+    assert row["criteria"][first.code] == pytest.approx(first.max_points / 2)
+    for area in DISTRICT.areas:
+        inside = [leaf.code for leaf in DISTRICT.leaves() if leaf.area_code == area.code]
+        assert sum(row["criteria"][c] for c in inside) == pytest.approx(row["areas"][area.code][0])
+    for component in computed["components"]:
+        if component["points"] is not None:
+            assert row["criteria"][component["criterion"]] == pytest.approx(component["points"])
     assert second.code in row["missing"]
     assert computed["schemes"]["district"] == par.content_hash(DISTRICT)
     linear = [c for c in computed["components"] if c["conversion"] == "linear"]
@@ -330,9 +339,12 @@ def test_public_results_after_publication(engine: Engine, client: TestClient) ->
     assert unit.status_code == 200
     assert f"{row['total']:.2f}/{row['maximum']:g}" in unit.text
     assert "Points by area" in unit.text and "Satisfaction sub-indices" in unit.text
+    assert "Points criterion by criterion" in unit.text
+    assert f"{APPRAISAL[0].max_points:.2f}/{APPRAISAL[0].max_points:g}" in unit.text
     method = client.get("/results/2026/methodology?lang=en")
     assert method.status_code == 200 and APPRAISAL[0].code in method.text
     assert "editable example" in method.text
+    assert "Access to services" in method.text and "fewer than 1 answers" in method.text
     raw_csv = client.get("/results/2026/download.csv")
     assert raw_csv.content.startswith("\ufeff".encode())
     lines = list(csv.reader(io.StringIO(raw_csv.content.decode("utf-8-sig"))))
