@@ -82,6 +82,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/admin/campaigns/{campaign_id}/par/units/{unit_id}"): OBS,
     # analysis runs, PAR computations and appraisal points: scoring staff and up
     ("POST", "/admin/campaigns/{campaign_id}/par/compute"): SCO,
+    ("POST", "/admin/campaigns/{campaign_id}/par/import"): SCO,
     ("POST", "/admin/campaigns/{campaign_id}/par/units/{unit_id}"): SCO,
     ("GET", "/admin/campaigns/{campaign_id}/par/units/{unit_id}/template.xlsx"): SCO,
     ("POST", "/admin/campaigns/{campaign_id}/analysis"): SCO,

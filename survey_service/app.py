@@ -112,7 +112,7 @@ def _nul_in_form(scope: Scope, body: bytes) -> bool:
     )
 
 
-UPLOADS = re.compile(r"^/admin/campaigns/\d+/frames$")  # the only routes that take files
+UPLOADS = re.compile(r"^/admin/campaigns/\d+/(frames|par/import)$")  # routes taking files
 
 
 class BodyLimit:

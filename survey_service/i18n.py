@@ -255,6 +255,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "par.status.appraised": ("đã thẩm định", "appraised"),
     "par.status.final": ("chính thức", "final"),
     "par.history": ("Lịch sử thay đổi", "Change history"),
+    "par.import": ("Nhập tệp Excel chấm điểm của một đơn vị", "Import a unit's appraisal workbook"),
+    "par.import_button": ("Nhập", "Import"),
+    "par.import_failed": (
+        "Không lưu gì cả. Vui lòng sửa các dòng sau rồi nhập lại:",
+        "Nothing was stored. Please fix these rows and import again:",
+    ),
     "par.criterion": ("Tiêu chí", "Criterion"),
     "par.before": ("Trước (tự chấm / thẩm định)", "Before (self / appraised)"),
     "par.after": ("Sau", "After"),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
@@ -84,6 +87,52 @@ def par_page(
         request,
         "admin/par.html",
         {"campaign": campaign, "computation": computation, "groups": groups},
+    )
+
+
+@router.post("/campaigns/{campaign_id}/par/import")
+def par_import(
+    request: Request,
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    _csrf: CsrfChecked,
+    file: UploadFile,
+) -> Response:
+    """Import a filled-in appraisal workbook: every row valid, or nothing stored and every
+    problem listed by row and column."""
+    if not (file.filename or "").lower().endswith(".xlsx"):
+        raise errors.InvalidInput(
+            "Vui lòng tải lên tệp .xlsx.", message_en="Upload the .xlsx appraisal workbook."
+        )
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as spooled:
+        shutil.copyfileobj(file.file, spooled)
+        spooled.flush()
+        report = par_files.import_workbook(
+            session=session,
+            campaign_id=campaign_id,
+            path=Path(spooled.name),
+            actor=user,
+            actor_label=user.email,
+        )
+    if report.problems:
+        campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+        computation = par_service.latest(session=session, campaign_id=campaign_id)
+        return web.render(
+            request,
+            "admin/par.html",
+            {
+                "campaign": campaign,
+                "computation": computation,
+                "groups": [],
+                "problems": report.problems,
+            },
+            status_code=422,
+        )
+    unit = session.exec(select(Unit).where(Unit.code == report.unit_code)).one()
+    return RedirectResponse(
+        f"/admin/campaigns/{campaign_id}/par/units/{unit.id}?imported={report.changed}",
+        status_code=303,
     )
 
 

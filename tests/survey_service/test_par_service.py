@@ -358,3 +358,40 @@ def test_public_results_after_publication(engine: Engine, client: TestClient) ->
     assert payload["results"] == computed["results"]
     assert client.get("/results/2026/units/NOPE").status_code == 404
     assert client.get("/results/1999").status_code == 400  # out of range: a clear error page
+
+
+def test_workbook_import_from_the_page(engine: Engine, client: TestClient) -> None:
+    world = _analysed(engine)
+    login(client, engine, Role.SCORER)
+    page = client.get(f"/admin/campaigns/{world.campaign_id}/par/units/{world.unit_id}")
+    template = client.get(
+        f"/admin/campaigns/{world.campaign_id}/par/units/{world.unit_id}/template.xlsx"
+    )
+    assert template.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(template.content))
+    sheet = book.active
+    assert sheet is not None
+    sheet.cell(row=3, column=8).value = APPRAISAL[0].max_points + 5
+    bad = io.BytesIO()
+    book.save(bad)
+    url = f"/admin/campaigns/{world.campaign_id}/par/import"
+    token = csrf_from(page.text)
+    files = {"file": ("q1.xlsx", bad.getvalue(), "application/octet-stream")}
+    refused = client.post(url, data={"csrf_token": token}, files=files)
+    assert refused.status_code == 422
+    assert "row 3, appraised_points" in refused.text
+    sheet.cell(row=3, column=8).value = APPRAISAL[0].max_points
+    good = io.BytesIO()
+    book.save(good)
+    files = {"file": ("q1.xlsx", good.getvalue(), "application/octet-stream")}
+    saved = client.post(url, data={"csrf_token": token}, files=files, follow_redirects=False)
+    assert saved.status_code == 303 and "imported=1" in saved.headers["location"]
+    with Session(engine) as session:
+        point = session.exec(select(AppraisalPoint)).one()
+        entry = session.exec(select(AuditEntry).where(AuditEntry.action == "appraisal.set")).one()
+    assert point.appraised_points == APPRAISAL[0].max_points
+    assert entry.actor == "scorer@example.org"
+    not_xlsx = client.post(
+        url, data={"csrf_token": token}, files={"file": ("a.csv", b"x", "text/csv")}
+    )
+    assert not_xlsx.status_code == 422
