@@ -670,3 +670,23 @@ def _unit_difference(
         confidence=settings.confidence,
         lonely_psu=analysis.LonelyPSU.ADJUST,
     )
+
+
+def response_weights(*, session: Session, campaign_id: int) -> dict[int, tuple[float, str]]:
+    """The final weight and weighting rule of every response the analysis uses, with the latest
+    run's settings (its exclusion policy decides which responses have one); for exports."""
+    run = latest_run(session=session, campaign_id=campaign_id)
+    settings = AnalysisSettings(**run.settings) if run is not None else AnalysisSettings()
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    versions = {v.id: v for v in session.exec(select(QuestionnaireVersion)).all()}
+    out: dict[int, tuple[float, str]] = {}
+    pinned = campaign_service.pinned_versions(session=session, campaign=campaign)
+    for audience, version in sorted(pinned.items()):
+        prepared, _ = _prepare(session, campaign_id, audience, version, versions, settings, [])
+        if prepared is None:
+            continue
+        weights = prepared.design.weights
+        for row, weight in zip(prepared.audience.rows, weights, strict=True):
+            if row.id is not None:
+                out[row.id] = (float(weight), prepared.audience.rules[row.unit_id])
+    return out

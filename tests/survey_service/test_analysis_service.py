@@ -535,3 +535,28 @@ def test_officials_answers_are_never_listed_by_the_responses_api(
     listed = client.get(f"/api/v1/campaigns/{world.campaign_id}/responses").json()
     assert listed["count"] == 2
     assert {row["questionnaire_version_id"] for row in listed["data"]} == {world.version_id}
+
+
+def test_response_weights_follow_the_weighting_rules(engine: Engine) -> None:
+    """Desk A (2 answers) handled 300 dossiers, desk B (3) 100: weights 150 and 33.3."""
+    world = make_world(engine)
+    with db.session_scope(engine) as session:
+        unit = session.get(Unit, world.unit_id)
+        assert unit is not None
+        other = desk_service.create_desk(session=session, unit=unit, name_vi="B", name_en="B")
+        other_id = other.id
+        for desk, dossiers in ((world.desk_id, 300), (other_id, 100)):
+            analysis_service.set_total(
+                session=session, campaign_id=world.campaign_id, desk_id=desk, dossiers=dossiers
+            )
+    _add(engine, world, [_citizen(5)] * 2, desk_id=world.desk_id)
+    _add(engine, world, [_citizen(1)] * 3, desk_id=other_id)
+    _add(engine, world, [_citizen(1)], desk_id=other_id, excluded=True)
+    with db.session_scope(engine) as session:
+        weights = analysis_service.response_weights(session=session, campaign_id=world.campaign_id)
+        rows = session.exec(select(Response).order_by(Response.id)).all()
+    kept = [weights[r.id or 0][0] for r in rows[:5]]
+    assert kept == pytest.approx([150, 150, 100 / 3, 100 / 3, 100 / 3])
+    assert rows[5].id not in weights  # excluded by a coordinator: no weight
+    assert len(weights) == 5
+    assert {rule for _, rule in weights.values()} == {analysis_service.RULE_POSTSTRATIFIED}
