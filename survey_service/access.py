@@ -74,12 +74,15 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/admin/campaigns/{campaign_id}/plans"): OBS,
     ("GET", "/api/v1/plans/{plan_id}/preview"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/analysis"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/dashboard"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/indices"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/compare"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/par"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/par/components"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/par"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/par/units/{unit_id}"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/export/{kind}.{fmt}"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/export/{kind}.{fmt}.codebook.csv"): OBS,
     # analysis runs, PAR computations and appraisal points: scoring staff and up
     ("POST", "/admin/campaigns/{campaign_id}/par/compute"): SCO,
     ("POST", "/admin/campaigns/{campaign_id}/par/import"): SCO,
@@ -88,6 +91,8 @@ POLICY: dict[tuple[str, str], Access] = {
     ("POST", "/admin/campaigns/{campaign_id}/analysis"): SCO,
     # answers themselves: scoring staff and up
     ("GET", "/api/v1/campaigns/{campaign_id}/responses"): SCO,
+    ("GET", "/admin/campaigns/{campaign_id}/export/responses.{fmt}"): SCO,
+    ("GET", "/admin/campaigns/{campaign_id}/export/responses.{fmt}.codebook.csv"): SCO,
     # fieldwork: coordinators and admins
     ("POST", "/admin/campaigns"): COO,
     ("POST", "/admin/campaigns/{campaign_id}/status"): COO,

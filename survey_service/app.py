@@ -24,6 +24,8 @@ from survey_service.routes import (
     analysis,
     api,
     audit_log,
+    dashboards,
+    exports,
     fieldwork,
     forms,
     par,
@@ -244,4 +246,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(par.router)
     app.include_router(par.api_router)
     app.include_router(results.router)
+    app.include_router(dashboards.router)
+    app.include_router(exports.router)
     return app

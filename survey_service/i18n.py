@@ -166,6 +166,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "analysis.caption": ("chỉ số theo đơn vị và khía cạnh", "indices by unit and dimension"),
     "analysis.index": ("Chỉ số chung", "Overall index"),
     "analysis.weighting": ("Cách gán trọng số", "Weighting"),
+    "analysis.heatmap": ("Bản đồ nhiệt: đơn vị × khía cạnh", "Heat map: units × dimensions"),
     "analysis.drivers": (
         "Yếu tố tác động đến mức hài lòng chung",
         "Key drivers of overall satisfaction",
@@ -320,6 +321,67 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "results.responses_used": ("{n} phiếu được sử dụng", "{n} responses used"),
     "results.criteria": ("Điểm từng tiêu chí", "Points criterion by criterion"),
     "results.criterion_title": ("Nội dung", "What it measures"),
+    "dash.title": ("Tổng quan khảo sát", "Fieldwork dashboard"),
+    "dash.responses": ("phiếu", "answers"),
+    "dash.flagged": ("phiếu bị gắn cờ", "flagged"),
+    "dash.excluded": ("phiếu bị loại", "excluded"),
+    "dash.quiet": ("quầy không có phiếu {days} ngày qua", "desks without answers in {days} days"),
+    "dash.quiet_title": (
+        "Quầy không có phiếu trong {days} ngày qua",
+        "Desks without answers in the last {days} days",
+    ),
+    "dash.sample_progress": (
+        "Tiến độ mẫu và tỷ lệ trả lời theo kế hoạch",
+        "Sample progress and response rates against targets",
+    ),
+    "dash.per_day": ("Số phiếu theo ngày", "Answers per day"),
+    "dash.day": ("Ngày", "Day"),
+    "dash.per_unit": ("Số phiếu theo đơn vị", "Answers per unit"),
+    "dash.total": ("Tổng", "Total"),
+    "dash.last": ("Phiếu gần nhất", "Last answer"),
+    "dash.never": ("chưa có", "never"),
+    "dash.none_quiet": ("Mọi quầy đều có phiếu gần đây.", "Every desk has recent answers."),
+    "chart.interval": (
+        "{n} đơn vị, mỗi đơn vị một điểm ước lượng và khoảng tin cậy.",
+        "{n} units, each an estimate with its confidence interval.",
+    ),
+    "chart.sorted": (" Sắp xếp từ cao xuống thấp.", " Sorted from highest to lowest."),
+    "chart.range": (
+        " Cao nhất: {top} ({top_v}); thấp nhất: {low} ({low_v}).",
+        " Highest: {top} ({top_v}); lowest: {low} ({low_v}).",
+    ),
+    "chart.reference": (" Đường đứt: {label} {value}.", " Dashed line: {label} {value}."),
+    "chart.hidden": (
+        " {n} đơn vị không hiển thị vì không đủ số liệu.",
+        " {n} units not shown for lack of data.",
+    ),
+    "chart.heatmap": (
+        "Bảng màu {units} đơn vị × {dims} khía cạnh, thang 0–100, màu càng sáng điểm càng cao;"
+        " ô gạch chéo ghi “—” là không có số liệu.",
+        "Heat map of {units} units × {dims} dimensions on a 0–100 scale, lighter is higher;"
+        " hatched cells marked “—” have no data.",
+    ),
+    "chart.distribution": (
+        "{total} câu trả lời chia theo {k} phương án.",
+        "{total} answers across {k} options.",
+    ),
+    "chart.daily": (
+        "Số phiếu mỗi ngày từ {first} đến {last}, tổng cộng {total}.",
+        "Responses per day from {first} to {last}, {total} in all.",
+    ),
+    "chart.target": (
+        " Đường đứt: chỉ tiêu {value} phiếu/ngày.",
+        " Dashed line: target {value} a day.",
+    ),
+    "chart.change": (
+        "{n} đơn vị: {before} (vòng rỗng) và {after} (chấm đặc).",
+        "{n} units: {before} (open circle) and {after} (filled dot).",
+    ),
+    "chart.empty": ("Chưa có số liệu.", "No data yet."),
+    "chart.table": (
+        " Số liệu đầy đủ ở bảng kèm theo.",
+        " The full figures are in the table beside it.",
+    ),
     "totals.title": ("Số hồ sơ theo quầy", "Dossiers per desk"),
     "totals.help": (
         "Số hồ sơ mỗi quầy đã tiếp nhận trong kỳ khảo sát. Phiếu quét mã QR tại quầy được hậu "

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from survey_service import errors, web
+from survey_service import charts, errors, i18n, web
 from survey_service.deps import MAX_ID, CsrfChecked, CurrentUser, DbId, FormDep, SessionDep
 from survey_service.models import AnalysisRunPublic, ComparisonPublic, IndexPublic, IndicesPage
 from survey_service.services import analysis as analysis_service
@@ -38,9 +38,12 @@ def analysis_page(
             session=session, campaign=campaign
         ).items()
     }
+    lang = web.request_language(request)
     if run is not None and run.id is not None:
         results = analysis_service.run_results(session=session, run_id=run.id)
         tables = _tables(results, analysis_service.unit_names(session=session), measure, titles)
+        for table in tables:
+            table["charts"] = _charts(run.id, table, titles, measure, lang)
     return web.render(
         request,
         "admin/analysis.html",
@@ -192,6 +195,75 @@ def compare(
         other_campaign_id=other_campaign,
     )
     return ComparisonPublic(**result)
+
+
+_CHARTS: OrderedDict[tuple[Any, ...], dict[str, charts.Chart]] = OrderedDict()
+CHART_CACHE = 48  # a run's results never change, so its charts are drawn once per language
+
+
+def _charts(
+    run_id: int,
+    table: dict[str, Any],
+    titles: dict[str, dict[str, Any]],
+    measure: str,
+    lang: str,
+) -> dict[str, charts.Chart]:
+    """The overall index of every unit with its CI, and the unit × dimension heat map."""
+    key = (run_id, table["audience"], measure, lang)
+    if key in _CHARTS:
+        _CHARTS.move_to_end(key)
+        return _CHARTS[key]
+    names = titles.get(table["audience"], {})
+
+    def unit_name(row: dict[str, Any]) -> str:
+        unit = row["unit"]
+        return str(unit.name_vi if lang == "vi" else unit.name_en) if unit else str(row["unit_id"])
+
+    def dimension_name(dimension: str) -> str:
+        if dimension == "index":
+            return i18n.translate("analysis.index", lang)
+        return str(names[dimension].get(lang)) if dimension in names else dimension
+
+    where = table["dimensions"].index("index")
+    intervals = []
+    for row in table["rows"]:
+        cell = row["cells"][where]
+        shown = cell is not None and cell.estimate is not None
+        intervals.append(
+            (
+                unit_name(row),
+                cell.estimate if shown else None,
+                cell.ci_low if shown else None,
+                cell.ci_high if shown else None,
+            )
+        )
+    audience = i18n.translate(f"audience.{table['audience']}", lang)
+    axis = i18n.translate(f"analysis.measure.{measure}", lang)
+    drawn = {
+        "index": charts.interval_chart(
+            intervals,
+            title=f"{audience}: {i18n.translate('analysis.index', lang)}",
+            axis_label=axis,
+            lang=lang,
+        ),
+        "heatmap": charts.heatmap(
+            [unit_name(row) for row in table["rows"]],
+            [dimension_name(d) for d in table["dimensions"]],
+            [
+                [
+                    c.estimate if c is not None and c.estimate is not None else None
+                    for c in row["cells"]
+                ]
+                for row in table["rows"]
+            ],
+            title=f"{audience}: {axis}",
+            lang=lang,
+        ),
+    }
+    _CHARTS[key] = drawn
+    while len(_CHARTS) > CHART_CACHE:
+        _CHARTS.popitem(last=False)
+    return drawn
 
 
 def _tables(

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
-from survey_service import errors, web
+from survey_service import charts, errors, i18n, web
 from survey_service.deps import SessionDep
 from survey_service.models import AnalysisResult, AnalysisRun, Campaign, ParComputation, ParScheme
 from survey_service.services import campaigns as campaign_service
@@ -75,8 +75,13 @@ def results_index(request: Request, session: SessionDep) -> Response:
 def results_year(request: Request, year: Year, session: SessionDep) -> Response:
     """The ranking of every unit group for the year."""
     campaign, computation = _year(session, year)
+    lang = web.request_language(request)
     groups = [
-        {"group": g, "rows": par_service.ranking(computation.results, g)}
+        {
+            "group": g,
+            "rows": par_service.ranking(computation.results, g),
+            "chart": _ranking_chart(computation, g, year, lang),
+        }
         for g in par_service.GROUPS
         if any(r["group"] == g for r in computation.results)
     ]
@@ -188,6 +193,43 @@ def results_methodology(request: Request, year: Year, session: SessionDep) -> Re
             "rules": [r for r in rules if "+" not in r],
         },
     )
+
+
+_CHARTS: dict[tuple[int, str, str], charts.Chart] = {}
+
+
+def _ranking_chart(computation: ParComputation, group: str, year: int, lang: str) -> charts.Chart:
+    """The group's indices, last year → this year where last year is known (drawn once: a
+    published computation never changes)."""
+    key = (computation.id or 0, group, lang)
+    if key not in _CHARTS:
+        rows = par_service.ranking(computation.results, group)
+        name = "name_vi" if lang == "vi" else "name_en"
+        title = f"{i18n.translate(f'par.group.{group}', lang)}: {i18n.translate('par.index', lang)}"
+        axis = i18n.translate("par.index", lang)
+        if any(r["change"] is not None for r in rows):
+            _CHARTS[key] = charts.change_chart(
+                [
+                    (
+                        r[name],
+                        r["index"] - r["change"] if r["change"] is not None else None,
+                        r["index"],
+                    )
+                    for r in rows
+                ],
+                title=title,
+                axis_label=axis,
+                lang=lang,
+                periods=(str(year - 1), str(year)),
+            )
+        else:
+            _CHARTS[key] = charts.interval_chart(
+                [(r[name], r["index"], r["index"], r["index"]) for r in rows],
+                title=title,
+                axis_label=axis,
+                lang=lang,
+            )
+    return _CHARTS[key]
 
 
 def _titles(nodes: Any) -> dict[str, dict[str, str]]:
