@@ -75,6 +75,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/api/v1/plans/{plan_id}/preview"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/analysis"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/dashboard"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/answers"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/indices"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/compare"): OBS,
     ("GET", "/api/v1/campaigns/{campaign_id}/par"): OBS,

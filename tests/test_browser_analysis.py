@@ -106,3 +106,25 @@ def test_par_page_shows_this_years_ranking_with_change(browser: Browser, server:
     assert _violations(page) == []
     support.shot(page, "par-390.png")
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_fieldwork_dashboard_and_answer_distribution(
+    browser: Browser, server: Server, viewport: dict[str, int]
+) -> None:
+    page = _signed_in(browser, server, viewport)
+    page.goto(f"{server.base_url}/admin/campaigns/1/dashboard?lang=en")
+    assert page.locator("figure.chart svg[role=img]").count() == 1
+    assert page.locator("table.days tbody tr").count() >= 1
+    assert page.locator("table.units tbody tr").count() == 45
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert _violations(page) == []
+    support.shot(page, f"dashboard-{viewport['width']}.png")
+    page.goto(f"{server.base_url}/admin/campaigns/1/answers?lang=en&item=access_information")
+    bars = page.locator("figure.chart svg [id*='-bar-']")
+    assert bars.count() == 6  # five satisfaction levels and "not applicable"
+    assert page.locator("table.distribution tbody tr").count() == 6
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert _violations(page) == []
+    support.shot(page, f"answers-{viewport['width']}.png")
+    page.context.close()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from typing import Annotated
 
-from survey_service import charts, i18n, web
-from survey_service.deps import CurrentUser, DbId, SessionDep
-from survey_service.models import utcnow
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlmodel import select
+
+from survey_service import charts, errors, i18n, web
+from survey_service.deps import MAX_ID, CurrentUser, DbId, SessionDep
+from survey_service.models import Unit, utcnow
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import dashboards
+from survey_service.services import questionnaires as questionnaire_service
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -41,5 +45,56 @@ def fieldwork_dashboard(
             "summary": summary,
             "quiet_days": dashboards.QUIET_DAYS,
             "charts": {"days": days},
+        },
+    )
+
+
+@router.get("/campaigns/{campaign_id}/answers")
+def answer_distribution(
+    request: Request,
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    audience: Annotated[str, Query(max_length=16)] = "citizen",
+    item: Annotated[str | None, Query(max_length=64)] = None,
+    unit: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    """How one item was answered, city-wide or in one unit (officials: hidden below 30)."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    lang = web.request_language(request)
+    pinned = campaign_service.pinned_versions(session=session, campaign=campaign)
+    if audience not in pinned:
+        raise errors.NotFound(message_en=f"The campaign has no {audience[:16]} questionnaire.")
+    questionnaire = questionnaire_service.parsed(pinned[audience])
+    choosable = [i for i in questionnaire.items if questionnaire.choices(i)]
+    chosen = item or (choosable[0].id if choosable else None)
+    if chosen is not None and chosen not in {i.id for i in choosable}:
+        raise errors.NotFound(message_en=f"No item {chosen[:64]!r} with options.")
+    result = chart = None
+    if chosen is not None:
+        result = dashboards.item_distribution(
+            session=session,
+            campaign=campaign,
+            audience=audience,
+            item_id=chosen,
+            lang=lang,
+            unit_id=unit,
+        )
+        if not result.suppressed and result.total:
+            text = questionnaire.item(chosen).text.get(lang)
+            chart = charts.distribution(result.labels, result.counts, title=text, lang=lang)
+    return web.render(
+        request,
+        "admin/answers.html",
+        {
+            "campaign": campaign,
+            "audiences": sorted(pinned),
+            "audience": audience,
+            "items": choosable,
+            "item": chosen,
+            "unit": unit,
+            "units": session.exec(select(Unit).order_by(Unit.code)).all(),
+            "result": result,
+            "chart": chart,
         },
     )

@@ -117,3 +117,19 @@ def test_dashboard_page_for_observers_and_up(engine: Engine, client: TestClient)
     assert page.status_code == 200
     assert "Fieldwork dashboard" in page.text and "<strong>2</strong> answers" in page.text
     assert "District 1" in page.text and "Every desk has recent answers." in page.text
+
+
+def test_answer_distribution_page_with_chart_and_table(engine: Engine, client: TestClient) -> None:
+    world = make_world(engine)
+    _add(engine, world, [_citizen(level) for level in (5, 5, 4, 1)], desk_id=world.desk_id)
+    login(client, engine, Role.OBSERVER)
+    url = f"/admin/campaigns/{world.campaign_id}/answers"
+    page = client.get(url, params={"item": "access_information", "lang": "en"})
+    assert page.status_code == 200
+    assert 'role="img"' in page.text and "<title" in page.text
+    table = page.text.split('class="distribution"')[1]
+    assert "Very satisfied" in table and ">50.0<" in table and ">25.0<" in table
+    by_unit = client.get(url, params={"item": "access_information", "unit": world.unit_id})
+    assert by_unit.status_code == 200 and "n = 4" in by_unit.text
+    assert client.get(url, params={"item": "nope"}).status_code == 404
+    assert client.get(url, params={"audience": "official"}).status_code == 404
