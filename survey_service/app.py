@@ -32,6 +32,7 @@ from survey_service.routes import (
     plans,
     public,
     quality,
+    reports,
     results,
 )
 from survey_service.settings import Settings
@@ -247,5 +248,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(par.api_router)
     app.include_router(results.router)
     app.include_router(dashboards.router)
+    app.include_router(reports.router)
     app.include_router(exports.router)
     return app

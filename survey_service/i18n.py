@@ -322,6 +322,38 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "results.criteria": ("Điểm từng tiêu chí", "Points criterion by criterion"),
     "results.criterion_title": ("Nội dung", "What it measures"),
     "dash.title": ("Tổng quan khảo sát", "Fieldwork dashboard"),
+    "comments.title": ("Kiểm duyệt ý kiến", "Comment moderation"),
+    "comments.help": (
+        "Ý kiến của người dân và doanh nghiệp chỉ xuất hiện trong báo cáo đơn vị sau khi được "
+        "duyệt. Ẩn ý kiến nêu tên người hoặc có lời lẽ xúc phạm. Ý kiến của công chức không bao "
+        "giờ được hiển thị. Mọi quyết định được ghi nhật ký.",
+        "Citizens' and businesses' comments appear in unit reports only once shown here. Hide "
+        "comments that name people or are abusive. Officials' comments are never shown. Every "
+        "decision is written to the audit log.",
+    ),
+    "comments.waiting": ("Chờ duyệt ({n})", "Waiting ({n})"),
+    "comments.decided": ("Đã quyết định gần đây", "Recent decisions"),
+    "comments.show": ("Cho hiển thị", "Show"),
+    "comments.hide": ("Ẩn", "Hide"),
+    "comments.none": ("Không có ý kiến chờ duyệt.", "No comments waiting."),
+    "comments.status.shown": ("hiển thị", "shown"),
+    "comments.status.hidden": ("đã ẩn", "hidden"),
+    "report.title": ("Báo cáo đơn vị", "Unit report"),
+    "report.print": (
+        "In trang này (hoặc lưu PDF) từ trình duyệt.",
+        "Print this page (or save it as PDF) from the browser.",
+    ),
+    "report.group_mean": ("Chỉ số trung bình của nhóm", "Mean index of the group"),
+    "report.dimensions": (
+        "Chỉ số hài lòng so với nhóm",
+        "Satisfaction sub-indices beside the group",
+    ),
+    "report.unit": ("Đơn vị", "Unit"),
+    "report.group": ("TB nhóm", "Group mean"),
+    "report.strongest": ("Ba câu được đánh giá cao nhất", "Three strongest items"),
+    "report.weakest": ("Ba câu được đánh giá thấp nhất", "Three weakest items"),
+    "report.comments": ("Ý kiến của người trả lời", "What respondents wrote"),
+    "report.comments_help": ("Chỉ các ý kiến đã được kiểm duyệt.", "Moderated comments only."),
     "answers.title": ("Phân bố câu trả lời", "Answer distributions"),
     "answers.audience": ("Nhóm khảo sát", "Audience"),
     "answers.item": ("Câu hỏi", "Question"),

@@ -588,6 +588,26 @@ class ParComputation(SQLModel, table=True):
     published_by: str | None = Field(default=None, sa_type=_str(254))
 
 
+class CommentStatus(StrEnum):
+    """Whether a free-text answer may be shown: nothing is shown before a coordinator says so."""
+
+    SHOWN = "shown"
+    HIDDEN = "hidden"
+
+
+class CommentModeration(SQLModel, table=True):
+    """A coordinator's decision on one free-text answer (e.g. it names a person: hidden)."""
+
+    __tablename__ = "comment_moderation"
+    __table_args__ = (sa.UniqueConstraint("response_id", "item_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    response_id: int = Field(foreign_key="responses.id", index=True, ondelete="CASCADE")
+    item_id: str = Field(sa_type=_str(64))
+    status: CommentStatus = Field(sa_type=_str(16))
+    moderated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    moderated_by: str = Field(sa_type=_str(254))
+
+
 class ApiToken(SQLModel, table=True):
     """A token for scripts: shown once, stored as a SHA-256 hash, scoped to a role, revocable."""
 

@@ -68,6 +68,14 @@ def parsed(row: ParScheme) -> par.Scheme:
     return scheme
 
 
+def scheme_row(*, session: Session, content_hash: str) -> ParScheme:
+    """The stored scheme version with this content hash."""
+    row = session.exec(select(ParScheme).where(ParScheme.content_hash == content_hash)).first()
+    if row is None:
+        raise errors.NotFound(message_en=f"No stored scheme {content_hash[:12]}.")
+    return row
+
+
 def pin_scheme(*, session: Session, campaign: Campaign, version: ParScheme) -> None:
     """Make the campaign score the version's unit group with it (refused once published)."""
     _refuse_if_published(session, campaign.id or 0)
