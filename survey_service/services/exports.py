@@ -2,9 +2,9 @@
 
 Every export streams: responses are read in id-keyset pages of ``PAGE`` rows and written row by
 row (CSV, XLSX in write-only mode, JSON piece by piece). SPSS and Stata files cannot be appended
-to (pyreadstat writes the row count first), so their rows are gathered into a polars frame of
-compact columns (Int8 answer codes, Arrow strings) built page by page; 1,000,000 responses of the
-citizen form take about 60 MB that way (bench/export_memory.py).
+to (pyreadstat writes the row count first), so the rows are counted first and written into
+preallocated compact columns (int8 answer codes, one-byte enums for text) that one polars frame
+wraps; 1,000,000 responses of the citizen form take about 76 MB that way (bench/export_memory.py).
 
 A codebook (``OUT.codebook.csv``, UTF-8 with BOM) is written beside every export: one row per
 variable with its labels, type, value codes, dimension and questionnaire version.
@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import mmap
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 import questionnaires as qn
 from survey_service import errors
@@ -97,6 +98,7 @@ class _Table:
     meta: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    count: int | None = None  # how many rows ``rows`` yields, when known beforehand
 
 
 def check(kind: str, fmt: str) -> None:
@@ -427,45 +429,27 @@ def _exported_versions(session: Session, campaign_id: int) -> list[Questionnaire
     return list(session.exec(statement).all())
 
 
-class _Weights:
-    """The analysis weights as sorted arrays (a dict of a million tuples would not fit)."""
-
-    def __init__(self, weights: dict[int, tuple[float, str]]) -> None:
-        self.rules = sorted({rule for _, rule in weights.values()})
-        index = {rule: n for n, rule in enumerate(self.rules)}
-        ids = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
-        order = np.argsort(ids)
-        self.ids = ids[order]
-        self.values = np.fromiter(
-            (w for w, _ in weights.values()), dtype=np.float64, count=len(weights)
-        )[order]
-        self.codes = np.fromiter(
-            (index[r] for _, r in weights.values()), dtype=np.int16, count=len(weights)
-        )[order]
-
-    def get(self, response_id: int) -> tuple[float | None, str | None]:
-        at = int(np.searchsorted(self.ids, response_id))
-        if at < self.ids.size and self.ids[at] == response_id:
-            return float(self.values[at]), self.rules[int(self.codes[at])]
-        return None, None
-
-
 def _responses_table(session: Session, campaign_id: int, fmt: str, weights: bool) -> _Table:
     versions = _exported_versions(session, campaign_id)
     layout = _layout(versions, fmt)
     found = (
         analysis_service.response_weights(session=session, campaign_id=campaign_id)
         if weights
-        else {}
+        else None
     )
-    table = _Weights(found)
-    del found
     ids = [v.id for v in versions]
+    # rows up to the current last id: what the count says is what the rows hold
+    last_id, count = session.exec(
+        select(func.max(Response.id), func.count(col(Response.id)))
+        .where(Response.campaign_id == campaign_id)
+        .where(col(Response.questionnaire_version_id).in_(ids))
+    ).one()
     return _Table(
         layout.variables,
-        _response_rows(session, campaign_id, ids, layout, table, versions),
+        _response_rows(session, campaign_id, ids, layout, found, versions, last_id or 0),
         meta={"note": OFFICIALS_NOTE},
         note=OFFICIALS_NOTE,
+        count=int(count or 0),
     )
 
 
@@ -474,12 +458,14 @@ def _response_rows(
     campaign_id: int,
     version_ids: list[int | None],
     layout: _Layout,
-    weights: _Weights,
+    weights: analysis_service.ResponseWeights | None,
     versions: list[QuestionnaireVersion],
+    upto: int,
 ) -> Iterator[list[Any]]:
-    """One list per response, read in id-keyset pages of ``PAGE`` rows."""
+    """One list per response up to id ``upto``, read in id-keyset pages of ``PAGE`` rows."""
     units = {u.id: u.code for u in session.exec(select(Unit)).all()}
     known = {v.id: v for v in versions}
+    rules = weights.rules if weights is not None else []
     width = len(layout.variables)
     last = 0
     while True:
@@ -499,14 +485,25 @@ def _response_rows(
             .where(Response.campaign_id == campaign_id)
             .where(col(Response.questionnaire_version_id).in_(version_ids))
             .where(col(Response.id) > last)
+            .where(col(Response.id) <= upto)
             .order_by(col(Response.id))
             .limit(PAGE)
         ).all()
         if not page:
             return
-        for rid, unit_id, desk_id, channel, lang, at, vid, flags, excluded, answers in page:
+        if weights is not None:
+            values, codes = weights.lookup(np.fromiter((r[0] for r in page), np.int64, len(page)))
+            found = [
+                (None, None) if c < 0 else (w, rules[c])
+                for w, c in zip(values.tolist(), codes.tolist(), strict=True)
+            ]
+        else:
+            found = [(None, None)] * len(page)
+        for (rid, unit_id, desk_id, channel, lang, at, vid, flags, excluded, answers), (
+            weight,
+            rule,
+        ) in zip(page, found, strict=True):
             version = known[vid]
-            weight, rule = weights.get(rid)
             row: list[Any] = [None] * width
             row[:12] = [
                 rid,
@@ -728,36 +725,154 @@ def _variable_json(v: Variable) -> dict[str, Any]:
     }
 
 
-def _frame(table: _Table, rows: Iterable[list[Any]]) -> Any:
-    """A polars frame of compact columns, built ``PAGE`` rows at a time."""
+INT_TYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64}
+EPOCH = dt.date(1970, 1, 1)
+TEXT_CODES = 255  # distinct texts a column codes in one byte (code 255: missing)
+
+
+def _buffer(size: int, dtype: Any) -> np.ndarray:
+    """A numpy array in its own anonymous memory map: freed, it goes straight back to the
+    system (glibc would keep a freed malloc block that polars' allocator cannot reuse)."""
+    kind = np.dtype(dtype)
+    if size == 0:
+        return np.empty(0, dtype=kind)
+    return np.frombuffer(mmap.mmap(-1, size * kind.itemsize), dtype=kind)
+
+
+class _Column:
+    """One preallocated column of a frame, filled a batch at a time, then handed to polars.
+
+    Numbers and dates go to a numpy array of the variable's own type (int8 for answer codes), a
+    missing value held as the type's smallest number (float: NaN) until polars makes it null.
+    Text is coded in one byte a row (a polars enum) while a column has at most 255 distinct
+    texts; beyond that (free comments) it goes to categorical chunks (four bytes a row).
+    """
+
+    def __init__(self, variable: Variable, size: int) -> None:
+        self.name, self.dtype = variable.name, variable.dtype
+        self.chunks: list[Any] = []
+        self.texts: dict[str, int] | None = None
+        self.missing = 0
+        if self.dtype in INT_TYPES or self.dtype == "date":
+            kind = np.int32 if self.dtype == "date" else INT_TYPES[self.dtype]
+            self.values: np.ndarray | None = _buffer(size, kind)
+            self.missing = int(np.iinfo(kind).min)
+        elif self.dtype == "float64":
+            self.values = _buffer(size, np.float64)
+        else:
+            self.values, self.texts, self.missing = _buffer(size, np.uint8), {}, TEXT_CODES
+
+    def put(self, start: int, values: tuple[Any, ...]) -> None:
+        n = len(values)
+        if self.values is None:
+            self.chunks.append(_categorical(self.name, values))
+            return
+        target = self.values[start : start + n]
+        missing = self.missing
+        if self.texts is not None:
+            texts = self.texts
+            codes = [
+                missing
+                if v is None
+                else texts.setdefault(v if isinstance(v, str) else str(v), len(texts))
+                for v in values
+            ]
+            if len(texts) <= TEXT_CODES:
+                target[:] = codes
+                return
+            self._overflow(start)
+            self.chunks.append(_categorical(self.name, values))
+        elif self.dtype == "float64":
+            target[:] = np.fromiter((np.nan if v is None else v for v in values), np.float64, n)
+        elif self.dtype == "date":
+            target[:] = np.fromiter(
+                (missing if v is None else (v - EPOCH).days for v in values), np.int32, n
+            )
+        else:
+            target[:] = np.fromiter((missing if v is None else v for v in values), target.dtype, n)
+
+    def _overflow(self, start: int) -> None:
+        """Too many distinct texts for one byte: the rows so far become a categorical chunk."""
+        assert self.values is not None and self.texts is not None
+        names = list(self.texts)
+        done = self.values[:start].tolist()
+        self.values, self.texts = None, None
+        if done:
+            self.chunks.append(
+                _categorical(self.name, [None if c == TEXT_CODES else names[c] for c in done])
+            )
+
+    def series(self, size: int) -> Any:
+        """The column as a polars series (numbers wrap the numpy array when nothing is missing)."""
+        import polars as pl
+
+        if self.values is None:
+            column = (
+                pl.concat(self.chunks, rechunk=True) if self.chunks else _categorical(self.name, [])
+            )
+            self.chunks.clear()
+            return column
+        values, self.values = self.values[:size], None
+        if self.dtype == "float64":
+            return pl.Series(self.name, values, nan_to_null=True)
+        column = pl.Series(self.name, values)
+        if (values == self.missing).any():
+            column = pl.select(pl.when(column != self.missing).then(column)).to_series()
+        del values
+        if self.texts is not None:
+            names = list(self.texts)
+            if not names:  # nothing but missing values: pyreadstat needs a text to type an enum
+                return pl.repeat(None, size, dtype=pl.Categorical, eager=True).alias(self.name)
+            return pl.Series(self.name, names, dtype=pl.Enum(names)).gather(column)
+        if self.dtype == "date":
+            column = column.cast(pl.Date)
+        return column.alias(self.name)
+
+
+def _categorical(name: str, values: Iterable[Any]) -> Any:
     import polars as pl
 
-    types = {
-        "int8": pl.Int8,
-        "int16": pl.Int16,
-        "int32": pl.Int32,
-        "int64": pl.Int64,
-        "float64": pl.Float64,
-        "str": pl.String,
-        "date": pl.Date,
-    }
-    schema = {v.name: types[v.dtype] for v in table.variables}
-    chunks: list[Any] = []
+    return pl.Series(name, list(values), dtype=pl.String, strict=False).cast(pl.Categorical)
+
+
+def _frame(table: _Table, rows: Iterable[list[Any]]) -> Any:
+    """One polars frame over preallocated columns, filled ``PAGE`` rows at a time.
+
+    The row count comes first (``table.count``, or the rows themselves for small tables), so
+    every column is allocated once at its final size: no chunks, no concatenated copy.
+    """
+    import polars as pl
+
+    count = table.count
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
+    columns: list[_Column | None] = [_Column(v, count) for v in table.variables]
     batch: list[list[Any]] = []
+    filled = 0
 
     def flush() -> None:
-        chunks.append(pl.DataFrame(batch, schema=schema, orient="row", strict=False))
+        nonlocal filled
+        if filled + len(batch) > count:
+            raise RuntimeError(f"the export has more rows than the {count} it counted.")
+        for column, values in zip(columns, zip(*batch, strict=True), strict=True):
+            assert column is not None
+            column.put(filled, values)
+        filled += len(batch)
         batch.clear()
 
     for row in rows:
         batch.append(row)
-        if len(batch) == PAGE * 10:
+        if len(batch) == PAGE:
             flush()
-    if batch or not chunks:
+    if batch:
         flush()
-    frame = pl.concat(chunks, rechunk=True)
-    chunks.clear()
-    return frame
+    series = []
+    for n, column in enumerate(columns):
+        assert column is not None
+        series.append(column.series(filled))
+        columns[n] = None
+    return pl.DataFrame(series)
 
 
 def _write_readstat(path: Path, table: _Table, rows: Iterable[list[Any]]) -> None:

@@ -21,6 +21,7 @@ from survey_service.models import (
     AnalysisRun,
     AuditEntry,
     Invitation,
+    QuestionnaireVersion,
     Response,
     Role,
     Unit,
@@ -560,3 +561,116 @@ def test_response_weights_follow_the_weighting_rules(engine: Engine) -> None:
     assert rows[5].id not in weights  # excluded by a coordinator: no weight
     assert len(weights) == 5
     assert {rule for _, rule in weights.values()} == {analysis_service.RULE_POSTSTRATIFIED}
+
+
+def _design_weights(engine: Engine, campaign_id: int) -> dict[int, tuple[float, str]]:
+    """Every response's weight and rule as the analysis design has them (``_prepare``, with the
+    latest run's settings): the reference ``response_weights`` must reproduce."""
+    with Session(engine) as session:
+        run = analysis_service.latest_run(session=session, campaign_id=campaign_id)
+        assert run is not None
+        settings = analysis_service.AnalysisSettings(**run.settings)
+        campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+        versions = {v.id: v for v in session.exec(select(QuestionnaireVersion)).all()}
+        out: dict[int, tuple[float, str]] = {}
+        pinned = campaign_service.pinned_versions(session=session, campaign=campaign)
+        for audience, version in sorted(pinned.items()):
+            prepared, _ = analysis_service._prepare(
+                session, campaign_id, audience, version, versions, settings, []
+            )
+            if prepared is None:
+                continue
+            for row, weight in zip(prepared.audience.rows, prepared.design.weights, strict=True):
+                out[row.id or 0] = (float(weight), prepared.audience.rules[row.unit_id])
+        return out
+
+
+def _business(level: int) -> dict[str, Any]:
+    questionnaire = qn.builtin_definition("business")
+    return {i.id: level for i in questionnaire.items if i.type is qn.ItemType.SCALE5}
+
+
+@pytest.mark.parametrize("policy", [p.value for p in analysis_service.ExclusionPolicy])
+def test_response_weights_agree_with_the_analysis_design(engine: Engine, policy: str) -> None:
+    """Citizens at desks with totals (post-stratified), a desk without (equal weights) and open
+    links; businesses invited in two strata with non-response, plus desk answers the sample
+    leaves out; excluded and flagged answers in both. Every exclusion policy."""
+    world = make_world(engine)
+    with db.session_scope(engine) as session:
+        unit = session.get(Unit, world.unit_id)
+        assert unit is not None
+        other = Unit(code="Q2", name_vi="Quận 2", name_en="District 2", group=UnitGroup.DISTRICT)
+        third = Unit(code="Q3", name_vi="Quận 3", name_en="District 3", group=UnitGroup.DISTRICT)
+        session.add_all([other, third])
+        session.flush()
+        second_desk = desk_service.create_desk(session=session, unit=unit, name_vi="B", name_en="B")
+        bare_desk = desk_service.create_desk(session=session, unit=other, name_vi="C", name_en="C")
+        ids = (second_desk.id, bare_desk.id, other.id, third.id)
+        for desk, dossiers in ((world.desk_id, 300), (second_desk.id, 70)):
+            analysis_service.set_total(
+                session=session, campaign_id=world.campaign_id, desk_id=desk, dossiers=dossiers
+            )
+        business = questionnaire_service.ensure_version(
+            session=session, questionnaire=qn.builtin_definition("business")
+        )
+        campaign = campaign_service.get_campaign(session=session, campaign_id=world.campaign_id)
+        campaign_service.pin_questionnaire(session=session, campaign=campaign, version=business)
+        business_id = business.id
+        for stratum, weight, count in (("small", 12.5, 7), ("large", 3.0, 5)):
+            for index in range(count):
+                session.add(
+                    Invitation(
+                        code=f"{stratum}{index}".ljust(24, "x"),
+                        campaign_id=world.campaign_id,
+                        audience="business",
+                        unit_id=world.unit_id,
+                        stratum=stratum,
+                        design_weight=weight,
+                    )
+                )
+    second, bare, q2, q3 = ids
+    _add(engine, world, [_citizen(5)] * 3, desk_id=world.desk_id)
+    _add(engine, world, [_citizen(2)] * 2, desk_id=second)
+    _add(engine, world, [_citizen(1)], desk_id=second, excluded=True)
+    _add(engine, world, [_citizen(4)], desk_id=world.desk_id, flags=["too_fast"])
+    _add(engine, world, [_citizen(3)] * 2, desk_id=bare, unit_id=q2)
+    _add(engine, world, [_citizen(4)], desk_id=bare, unit_id=q2, flags=["straight"])
+    _add(engine, world, [_citizen(4)] * 2, unit_id=q3, channel="open_link")
+    _add(engine, world, [_citizen(1)], unit_id=q3, channel="open_link", excluded=True)
+    invited = {"version_id": business_id, "channel": "invitation"}
+    _add(engine, world, [_business(4)] * 3, stratum="small", design_weight=12.5, **invited)
+    _add(engine, world, [_business(5)] * 2, stratum="large", design_weight=3.0, **invited)
+    _add(engine, world, [_business(2)], stratum="large", design_weight=3.0, flags=["x"], **invited)
+    _add(
+        engine, world, [_business(1)], stratum="small", design_weight=12.5, excluded=True, **invited
+    )
+    _add(engine, world, [_business(3)], stratum="none", design_weight=8.0, **invited)
+    _add(engine, world, [_business(3)] * 2, version_id=business_id, desk_id=world.desk_id)
+    settings = analysis_service.AnalysisSettings(exclusion=policy)
+    with db.session_scope(engine) as session:
+        session.add(
+            AnalysisRun(
+                campaign_id=world.campaign_id,
+                created_by="test",
+                settings=settings.as_json(),
+                exclusion_policy=policy,
+                checksum="0" * 64,
+            )
+        )
+    expected = _design_weights(engine, world.campaign_id)
+    with Session(engine) as session:
+        weights = analysis_service.response_weights(session=session, campaign_id=world.campaign_id)
+    assert sorted(weights) == sorted(expected)
+    for rid, (weight, rule) in expected.items():
+        assert weights[rid][0] == pytest.approx(weight, rel=1e-12) and weights[rid][1] == rule
+    assert {rule for _, rule in expected.values()} == {
+        analysis_service.RULE_DESIGN,
+        analysis_service.RULE_POSTSTRATIFIED,
+        analysis_service.RULE_EQUAL,
+    }
+    kept = {"none": 21, "excluded": 18, "excluded_and_flagged": 15}[policy]
+    assert len(weights) == kept  # citizens kept plus businesses in the sample
+    ids_sorted = np.array(sorted(expected), dtype=np.int64)
+    values, codes = weights.lookup(np.append(ids_sorted, 10**9))
+    assert np.isnan(values[-1]) and codes[-1] == -1
+    assert values[:-1] == pytest.approx([expected[i][0] for i in ids_sorted.tolist()])
