@@ -21,6 +21,18 @@ from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
 
 STEADY_SEED = 7
+# Free-text comments of the simulated citizens and businesses (officials write none here): some
+# name a person, as real ones do, so the moderation page has something to hide.
+PRAISE = (
+    "Cán bộ hướng dẫn tận tình, thủ tục nhanh gọn.",
+    "Nơi tiếp nhận sạch sẽ, có chỗ ngồi chờ.",
+    "Trả kết quả đúng hẹn, cảm ơn bộ phận một cửa.",
+)
+COMPLAINTS = (
+    "Phải đi lại nhiều lần vì hồ sơ bị yêu cầu bổ sung.",
+    "Thời gian chờ quá lâu, nên có thêm quầy vào giờ cao điểm.",
+    "Chị Trần Thị B ở quầy số 3 trả lời thiếu tôn trọng.",
+)
 PER_UNIT = {"citizen": 36, "business": 24, "official": 32}
 CHANNEL = {"citizen": Channel.DESK_QR, "business": Channel.OPEN_LINK, "official": Channel.OPEN_LINK}
 
@@ -88,6 +100,9 @@ def _answers(
         value = _value(questionnaire, item, rng, mood)
         if value is not None:
             raw[item.id] = value
+    if questionnaire.audience != "official" and rng.random() < 0.15:
+        pool = PRAISE if mood > 0.5 else COMPLAINTS
+        raw["comment"] = pool[int(rng.integers(0, len(pool)))]
     clean, errors = qn.check_answers(questionnaire, raw, {"unit_group": str(unit.group)})
     return None if errors else clean
 

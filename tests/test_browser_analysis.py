@@ -128,3 +128,29 @@ def test_fieldwork_dashboard_and_answer_distribution(
     assert _violations(page) == []
     support.shot(page, f"answers-{viewport['width']}.png")
     page.context.close()
+
+
+def test_unit_report_and_comment_moderation(browser: Browser, server: Server) -> None:
+    page = _signed_in(browser, server, PHONE)
+    page.goto(f"{server.base_url}/admin/campaigns/1/comments?lang=en")
+    waiting = page.locator("ul.desks").first.locator("li.desk-card")
+    assert waiting.count() >= 20
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert _violations(page) == []
+    support.shot(page, "comments-390.png")
+    first = waiting.first.locator("blockquote").inner_text()
+    waiting.first.locator("button", has_text="Show").click()
+    page.wait_for_load_state()
+    page.goto(f"{server.base_url}/admin/campaigns/1/par?lang=en")
+    page.locator("table.ranking a", has_text="Unit report").first.click()
+    page.wait_for_load_state()
+    assert page.locator("ol.strongest li").count() == 3
+    assert page.locator("ol.weakest li").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert _violations(page) == []
+    support.shot(page, "report-390.png")
+    # the shown comment appears in its own unit's report only; the page prints without the menu
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden()
+    assert isinstance(first, str) and first
+    page.context.close()

@@ -23,6 +23,7 @@ from survey_service.models import (
     UnitGroup,
     User,
 )
+from survey_service.services import comments
 from survey_service.services import users as user_service
 
 
@@ -91,6 +92,10 @@ def test_demo_seeds_hcmc_and_running_it_twice_adds_nothing(
     assert len(computed.results) == counts[0]
     assert all(r["missing"] == [] for r in computed.results)
     assert all(r["change"] is not None for r in computed.results)
+    with Session(engine) as session:  # comments to moderate, none from officials
+        waiting = comments.comments(session=session, campaign_id=campaign.id or 0, status=None)
+    assert len(waiting) >= 20
+    assert any("Trần Thị B" in c.text for c in waiting)
     assert cli.main(["demo"]) == 0
     assert (_count(engine, Unit), _count(engine, Desk), _count(engine, Campaign)) == counts
     assert _count(engine, Response) == answered + _count_previous(engine)
