@@ -75,7 +75,7 @@ def total(
     if isinstance(design, ReplicateDesign):
         thetas = design.replicates.T @ (inside * values)
         return _finish_replicates(float(z.sum()), thetas, inside, design, options)
-    return _finish(float(z.sum()), z, inside, design, options)
+    return _finish(float(z.sum()), z, int(np.count_nonzero(inside)), design, options)
 
 
 def mean(
@@ -109,9 +109,7 @@ def _whole_mean(
     z = values - estimate
     z *= weights
     z /= total_weight
-    se = math.sqrt(total_variance(z, design, options.lonely_psu))
-    low, high = interval(estimate, se, design.df, options.confidence, options.interval)
-    return Estimate(estimate, se, low, high, design.df, design.n)
+    return _finish(estimate, z, design.n, design, options)
 
 
 def ratio(
@@ -173,19 +171,15 @@ def _ratio(
         thetas = _replicate_ratios(y * inside, x * inside, design)
         return _finish_replicates(estimate, thetas, inside, design, options)
     z = weights * (y - estimate * x) / denominator
-    return _finish(estimate, z, inside, design, options)
+    return _finish(estimate, z, int(np.count_nonzero(inside)), design, options)
 
 
 def _finish(
-    estimate: float,
-    z: NDArray[np.float64],
-    inside: NDArray[np.bool_],
-    design: Design,
-    options: _Options,
+    estimate: float, z: NDArray[np.float64], n: int, design: Design, options: _Options
 ) -> Estimate:
     se = math.sqrt(total_variance(z, design, options.lonely_psu))
     low, high = interval(estimate, se, design.df, options.confidence, options.interval)
-    return Estimate(estimate, se, low, high, design.df, int(np.count_nonzero(inside)))
+    return Estimate(estimate, se, low, high, design.df, n)
 
 
 def _replicate_ratios(

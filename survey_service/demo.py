@@ -92,11 +92,7 @@ def _seed_campaign(session: Session, year: int) -> Campaign:
         )
         session.add(campaign)
         session.flush()
-    for audience in qn.Audience:
-        version = questionnaire_service.ensure_version(
-            session=session, questionnaire=qn.builtin_definition(audience.value)
-        )
-        campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    _pin_builtin_questionnaires(session, campaign)
     assert campaign.id is not None
     if not link_service.campaign_links(session=session, campaign_id=campaign.id):
         for audience in (qn.Audience.BUSINESS, qn.Audience.OFFICIAL):
@@ -126,16 +122,21 @@ def _previous_year(session: Session, year: int) -> None:
     session.add(campaign)
     session.flush()
     assert campaign.id is not None
-    for audience in qn.Audience:
-        version = questionnaire_service.ensure_version(
-            session=session, questionnaire=qn.builtin_definition(audience.value)
-        )
-        campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
+    _pin_builtin_questionnaires(session, campaign)
     demo_responses.simulate(session, campaign, seed=year)
     analysis_service.run_analysis(session=session, campaign_id=campaign.id, actor="survey demo")
     demo_responses.simulate_appraisal(session, campaign, seed=year)
     par_service.compute(session=session, campaign_id=campaign.id, actor="survey demo")
     par_service.publish(session=session, campaign_id=campaign.id, actor="survey demo")
+
+
+def _pin_builtin_questionnaires(session: Session, campaign: Campaign) -> None:
+    """The campaign uses the built-in questionnaire of every audience."""
+    for audience in qn.Audience:
+        version = questionnaire_service.ensure_version(
+            session=session, questionnaire=qn.builtin_definition(audience.value)
+        )
+        campaign_service.pin_questionnaire(session=session, campaign=campaign, version=version)
 
 
 def _demo_password(settings: Settings) -> str:

@@ -142,15 +142,7 @@ def par_compute(
 ) -> Response:
     """Compute the PAR Index now (audited)."""
     computation = par_service.compute(session=session, campaign_id=campaign_id, actor=user.email)
-    audit.record(
-        session=session,
-        actor=user,
-        action="par.compute",
-        entity="campaign",
-        entity_id=campaign_id,
-        after={"computation_id": computation.id, "checksum": computation.checksum},
-    )
-    return RedirectResponse(f"/admin/campaigns/{campaign_id}/par", status_code=303)
+    return _audited(session, user, "par.compute", campaign_id, computation)
 
 
 @router.post("/campaigns/{campaign_id}/par/publish")
@@ -159,10 +151,15 @@ def par_publish(
 ) -> Response:
     """Publish the latest computation; its numbers freeze (audited)."""
     computation = par_service.publish(session=session, campaign_id=campaign_id, actor=user.email)
+    return _audited(session, user, "par.publish", campaign_id, computation)
+
+
+def _audited(session: Any, user: Any, action: str, campaign_id: int, computation: Any) -> Response:
+    """Record a computation or publication in the audit log and go back to the PAR page."""
     audit.record(
         session=session,
         actor=user,
-        action="par.publish",
+        action=action,
         entity="campaign",
         entity_id=campaign_id,
         after={"computation_id": computation.id, "checksum": computation.checksum},

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from survey_service import errors, web
 from survey_service.deps import CsrfChecked, CurrentUser, DbId, SessionDep
 from survey_service.models import AnalysisResult, CommentStatus, Unit
+from survey_service.models import Response as ResponseRow
 from survey_service.services import analysis as analysis_service
 from survey_service.services import audit, comments
 from survey_service.services import campaigns as campaign_service
@@ -64,16 +65,9 @@ def moderate_comment(
         before={"status": before},
         after={"status": after},
     )
-    campaign_id = _campaign_of(session, response_id)
-    return RedirectResponse(f"/admin/campaigns/{campaign_id}/comments", status_code=303)
-
-
-def _campaign_of(session: Any, response_id: int) -> int:
-    from survey_service.models import Response as ResponseRow
-
-    row = session.get(ResponseRow, response_id)
-    assert row is not None
-    return int(row.campaign_id)
+    response = session.get(ResponseRow, response_id)
+    assert response is not None  # moderate() found it
+    return RedirectResponse(f"/admin/campaigns/{response.campaign_id}/comments", status_code=303)
 
 
 @router.get("/campaigns/{campaign_id}/units/{unit_id}/report")
@@ -86,7 +80,6 @@ def unit_report(
     unit = session.get(Unit, unit_id)
     if unit is None:
         raise errors.NotFound("Không tìm thấy đơn vị.", message_en=f"No unit {unit_id}.")
-    lang = web.request_language(request)
     computation = par_service.latest(session=session, campaign_id=campaign_id)
     par_row = None
     areas: list[dict[str, Any]] = []
@@ -111,8 +104,9 @@ def unit_report(
     weakest: list[dict[str, Any]] = []
     dimensions: list[dict[str, Any]] = []
     if run is not None and run.id is not None:
-        strongest, weakest = _items(session, campaign, run.id, unit_id, lang)
-        dimensions = _dimensions(session, campaign, run.id, unit, lang)
+        texts = _texts(session, campaign)
+        strongest, weakest = _items(session, texts, run.id, unit_id)
+        dimensions = _dimensions(session, texts, run.id, unit)
     shown = comments.comments(
         session=session, campaign_id=campaign_id, unit_id=unit_id, status=CommentStatus.SHOWN
     )
@@ -146,10 +140,9 @@ def _texts(session: Any, campaign: Any) -> dict[str, dict[str, Any]]:
 
 
 def _items(
-    session: Any, campaign: Any, run_id: int, unit_id: int, lang: str
+    session: Any, texts: dict[str, dict[str, Any]], run_id: int, unit_id: int
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The unit's three best and three worst items by mean score (suppressed cells left out)."""
-    texts = _texts(session, campaign)
     rows = session.exec(
         select(AnalysisResult)
         .where(AnalysisResult.run_id == run_id)
@@ -175,10 +168,9 @@ def _items(
 
 
 def _dimensions(
-    session: Any, campaign: Any, run_id: int, unit: Unit, lang: str
+    session: Any, texts: dict[str, dict[str, Any]], run_id: int, unit: Unit
 ) -> list[dict[str, Any]]:
     """The unit's dimension sub-indices beside the mean of its group's units."""
-    texts = _texts(session, campaign)
     group_ids = {u.id for u in session.exec(select(Unit).where(Unit.group == unit.group))}
     rows = session.exec(
         select(AnalysisResult)

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from survey_service import charts, errors, i18n, web
 from survey_service.deps import SessionDep
-from survey_service.models import AnalysisResult, AnalysisRun, Campaign, ParComputation, ParScheme
+from survey_service.models import AnalysisResult, AnalysisRun, Campaign, ParComputation
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import par as par_service
 from survey_service.services import questionnaires as questionnaire_service
@@ -241,9 +241,7 @@ def _titles(nodes: Any) -> dict[str, dict[str, str]]:
 
 
 def _scheme(session: Session, computation: ParComputation, group: str) -> Any:
-    stored = session.exec(
-        select(ParScheme).where(ParScheme.content_hash == computation.schemes[group])
-    ).one()
+    stored = par_service.scheme_row(session=session, content_hash=computation.schemes[group])
     return par_service.parsed(stored)
 
 

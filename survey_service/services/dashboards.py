@@ -21,6 +21,8 @@ from survey_service.models import (
     Response,
     Unit,
 )
+from survey_service.services import campaigns as campaign_service
+from survey_service.services import questionnaires as questionnaire_service
 
 QUIET_DAYS = 3
 
@@ -173,9 +175,6 @@ def item_distribution(
 ) -> Distribution:
     """Counts per option of one item (excluded responses left out); for officials, fewer than
     ``min_n`` answers are suppressed, as every other output of officials' answers is."""
-    from survey_service.services import campaigns as campaign_service
-    from survey_service.services import questionnaires as questionnaire_service
-
     version = campaign_service.pinned_version(session=session, campaign=campaign, audience=audience)
     questionnaire = questionnaire_service.parsed(version)
     item = questionnaire.item(item_id)

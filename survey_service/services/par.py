@@ -135,12 +135,7 @@ def is_published(*, session: Session, campaign_id: int) -> bool:
 
 
 def _refuse_if_published(session: Session, campaign_id: int) -> None:
-    published = session.exec(
-        select(ParComputation.id)
-        .where(ParComputation.campaign_id == campaign_id)
-        .where(col(ParComputation.published_at).is_not(None))
-    ).first()
-    if published is not None:
+    if is_published(session=session, campaign_id=campaign_id):
         raise errors.Conflict(
             "Kết quả đã công bố nên không thể thay đổi.",
             message_en="The campaign's results are published; its numbers are frozen.",
