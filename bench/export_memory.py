@@ -4,7 +4,7 @@ citizen responses (1,000,000 by default).
 Each case runs in a fresh Python process and reports its own peak resident memory (VmHWM,
 the same as ``ru_maxrss``). The baseline is a process that only iterates the rows with the
 export's own keyset query, so the difference is what each writer costs. The target is under
-300 MB per export. ``weights`` exports CSV with the analysis weights
+300 MB per export. ``FORMAT+weights`` exports with the analysis weights
 (``analysis_service.response_weights``, which reads only the weighting columns).
 
     .venv/bin/python bench/export_memory.py              # 1,000,000 rows: about 25 minutes
@@ -27,7 +27,17 @@ import tempfile
 import time
 from pathlib import Path
 
-CASES = ("baseline", "csv", "json", "xlsx", "sav", "dta", "weights")
+CASES = (
+    "baseline",
+    "csv",
+    "json",
+    "xlsx",
+    "sav",
+    "dta",
+    "csv+weights",
+    "sav+weights",
+    "dta+weights",
+)
 TARGET_MB = 300
 
 
@@ -125,14 +135,14 @@ def run_case(case: str, path: Path, campaign_id: int, out_dir: Path) -> None:
         if case == "baseline":
             rows = _iterate(session, campaign_id)
         else:
-            fmt = "csv" if case == "weights" else case
+            fmt, _, extra = case.partition("+")
             report = export_service.export(
                 session=session,
                 kind="responses",
                 campaign_id=campaign_id,
                 fmt=fmt,
-                out=out_dir / f"responses-{case}.{fmt}",
-                weights=case == "weights",
+                out=out_dir / f"responses-{case.replace('+', '-')}.{fmt}",
+                weights=extra == "weights",
             )
             rows = report.rows
     seconds = time.perf_counter() - started
@@ -222,7 +232,7 @@ def main() -> int:
                 failed = True
                 continue
             result = json.loads(done.stdout.strip().splitlines()[-1])
-            files = list(Path(folder).glob(f"responses-{case}.*"))
+            files = list(Path(folder).glob(f"responses-{case.replace('+', '-')}.*"))
             data = [f for f in files if not f.name.endswith(".codebook.csv")]
             file_mb = f"{data[0].stat().st_size / 1e6:.0f}" if data else "—"
             print(

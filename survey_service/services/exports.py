@@ -16,6 +16,7 @@ responses export leaves them out, and says so in its codebook and file notes.
 from __future__ import annotations
 
 import csv
+import ctypes
 import datetime as dt
 import json
 import mmap
@@ -432,11 +433,10 @@ def _exported_versions(session: Session, campaign_id: int) -> list[Questionnaire
 def _responses_table(session: Session, campaign_id: int, fmt: str, weights: bool) -> _Table:
     versions = _exported_versions(session, campaign_id)
     layout = _layout(versions, fmt)
-    found = (
-        analysis_service.response_weights(session=session, campaign_id=campaign_id)
-        if weights
-        else None
-    )
+    found = None
+    if weights:
+        found = analysis_service.response_weights(session=session, campaign_id=campaign_id)
+        _give_back_freed_memory()
     ids = [v.id for v in versions]
     # rows up to the current last id: what the count says is what the rows hold
     last_id, count = session.exec(
@@ -727,7 +727,25 @@ def _variable_json(v: Variable) -> dict[str, Any]:
 
 INT_TYPES = {"int8": np.int8, "int16": np.int16, "int32": np.int32, "int64": np.int64}
 EPOCH = dt.date(1970, 1, 1)
+# Dates go to pyreadstat as the file format's own numbers with a date format, so it keeps them
+# as they are (handed polars dates, it converts them through several temporary columns): Stata
+# counts days from 1960-01-01 (%td), SPSS seconds from 1582-10-14 (DATE11).
+STATA_DAYS = (EPOCH - dt.date(1960, 1, 1)).days
+SPSS_DAYS = (EPOCH - dt.date(1582, 10, 14)).days
+DATE_FORMAT = {"sav": "DATE11", "dta": "%td"}
 TEXT_CODES = 255  # distinct texts a column codes in one byte (code 255: missing)
+
+
+def _give_back_freed_memory() -> None:
+    """Hand the heap's freed pages back to the system (glibc's ``malloc_trim``): computing the
+    weights frees about 100 MB of temporary arrays that glibc would otherwise keep while the
+    export's own columns are allocated beside them. Does nothing where glibc is not the C
+    library."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.malloc_trim(0)
 
 
 def _buffer(size: int, dtype: Any) -> np.ndarray:
@@ -748,8 +766,8 @@ class _Column:
     texts; beyond that (free comments) it goes to categorical chunks (four bytes a row).
     """
 
-    def __init__(self, variable: Variable, size: int) -> None:
-        self.name, self.dtype = variable.name, variable.dtype
+    def __init__(self, variable: Variable, size: int, fmt: str) -> None:
+        self.name, self.dtype, self.fmt = variable.name, variable.dtype, fmt
         self.chunks: list[Any] = []
         self.texts: dict[str, int] | None = None
         self.missing = 0
@@ -814,19 +832,33 @@ class _Column:
             return column
         values, self.values = self.values[:size], None
         if self.dtype == "float64":
+            if np.isnan(values).all():  # nothing to hold (the weight when weights are off)
+                return pl.repeat(None, size, dtype=pl.Int8, eager=True).alias(self.name)
             return pl.Series(self.name, values, nan_to_null=True)
+        absent = values == self.missing
+        if self.dtype == "date":
+            values = self._date_numbers(values)
         column = pl.Series(self.name, values)
-        if (values == self.missing).any():
-            column = pl.select(pl.when(column != self.missing).then(column)).to_series()
-        del values
+        if absent.any():
+            column = pl.select(pl.when(~pl.Series(absent)).then(column)).to_series()
+        del values, absent
         if self.texts is not None:
             names = list(self.texts)
             if not names:  # nothing but missing values: pyreadstat needs a text to type an enum
                 return pl.repeat(None, size, dtype=pl.Categorical, eager=True).alias(self.name)
             return pl.Series(self.name, names, dtype=pl.Enum(names)).gather(column)
-        if self.dtype == "date":
-            column = column.cast(pl.Date)
         return column.alias(self.name)
+
+    def _date_numbers(self, days: np.ndarray) -> np.ndarray:
+        """Days since 1970 as the format's date numbers (see ``DATE_FORMAT``), in place for
+        Stata; polars dates elsewhere (JSON, CSV and XLSX never come here)."""
+        if self.fmt == "dta":
+            days += np.int32(STATA_DAYS)
+            return days
+        seconds = _buffer(len(days), np.float64)
+        np.add(days, SPSS_DAYS, out=seconds)
+        seconds *= 86_400.0
+        return seconds
 
 
 def _categorical(name: str, values: Iterable[Any]) -> Any:
@@ -847,7 +879,8 @@ def _frame(table: _Table, rows: Iterable[list[Any]]) -> Any:
     if count is None:
         rows = list(rows)
         count = len(rows)
-    columns: list[_Column | None] = [_Column(v, count) for v in table.variables]
+    fmt = str(table.meta["format"])
+    columns: list[_Column | None] = [_Column(v, count, fmt) for v in table.variables]
     batch: list[list[Any]] = []
     filled = 0
 
@@ -888,6 +921,7 @@ def _write_readstat(path: Path, table: _Table, rows: Iterable[list[Any]]) -> Non
         for v in table.variables
         if v.values and v.dtype.startswith("int")
     }
+    formats = {v.name: DATE_FORMAT[fmt] for v in table.variables if v.dtype == "date"}
     if fmt == "sav":
         missing: dict[str, list[Any]] = {
             v.name: [NOT_APPLICABLE_CODE]
@@ -901,6 +935,7 @@ def _write_readstat(path: Path, table: _Table, rows: Iterable[list[Any]]) -> Non
             variable_value_labels=value_labels,
             missing_ranges=missing,
             note=list(NOTE_LINES) if table.note else None,
+            variable_format=formats,
         )
     else:
         pyreadstat.write_dta(
@@ -909,4 +944,5 @@ def _write_readstat(path: Path, table: _Table, rows: Iterable[list[Any]]) -> Non
             file_label=NOTE_LINES[1] if table.note else "",
             column_labels=labels,
             variable_value_labels=value_labels,
+            variable_format=formats,
         )

@@ -194,6 +194,35 @@ def test_spss_and_stata_files_keep_values_and_labels(
     assert all(len(name) <= export_service.NAME_LIMIT[fmt] for name in meta.column_names)
 
 
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_spss_and_stata_dates_are_dates_and_absent_weights_are_empty(
+    engine: Engine, tmp_path: Path, fmt: str
+) -> None:
+    """Dates are written as the format's own date numbers with a date format (read back as
+    dates); without weights the weight variable is there and empty."""
+    world = _seed(engine)
+    expected = _csv_rows(_export(engine, world, "responses", "csv", tmp_path))
+    out = tmp_path / f"plain.{fmt}"
+    with Session(engine) as session:
+        export_service.export(
+            session=session,
+            kind="responses",
+            campaign_id=world.campaign_id,
+            fmt=fmt,
+            out=out,
+            weights=False,
+        )
+    reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+    frame, meta = reader(str(out), output_format="dict")
+    assert meta.original_variable_types["submitted_date"] == export_service.DATE_FORMAT[fmt]
+    assert [d.isoformat() for d in frame["submitted_date"]] == [
+        row["submitted_date"] for row in expected
+    ]
+    assert len(frame["weight"]) == len(expected)
+    assert all(w is None or w != w for w in frame["weight"])  # missing (None or NaN)
+    assert meta.column_names_to_labels["weight"].startswith("Trọng số")
+
+
 def test_responses_json_is_one_object_with_the_rows(engine: Engine, tmp_path: Path) -> None:
     world = _seed(engine)
     payload = json.loads(_export(engine, world, "responses", "json", tmp_path).read_text())
