@@ -11,7 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from survey_service import cli_analysis, cli_export, cli_par, cli_sampling, db, errors, qr
+from survey_service import (
+    cli_analysis,
+    cli_backup,
+    cli_export,
+    cli_par,
+    cli_sampling,
+    db,
+    errors,
+    qr,
+)
 from survey_service.models import Role
 from survey_service.settings import Settings
 
@@ -294,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_analysis.register(sub)
     cli_par.register(sub)
     cli_export.register(sub)
+    cli_backup.register(sub)
     purge = sub.add_parser("purge", help="forget expiring data (run it daily)")
     purge.set_defaults(func=cmd_purge)
     return parser
