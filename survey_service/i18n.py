@@ -166,7 +166,30 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "analysis.caption": ("chỉ số theo đơn vị và khía cạnh", "indices by unit and dimension"),
     "analysis.index": ("Chỉ số chung", "Overall index"),
     "analysis.weighting": ("Cách gán trọng số", "Weighting"),
+    "dash.rate_title": ("Tỷ lệ trả lời theo đơn vị — {plan}", "Response rate by unit — {plan}"),
+    "dash.rate_axis": ("Tỷ lệ trả lời (%)", "Response rate (%)"),
+    "dash.rate_expected": ("dự kiến", "expected"),
+    "dash.rate_help": (
+        "Phiếu hoàn thành trên thư mời đã gửi; đường đứt nét là tỷ lệ kế hoạch dự kiến khi tính "
+        "cỡ mẫu ({rate} %). Đơn vị thấp hơn cần nhắc lại hoặc dùng mẫu dự phòng.",
+        "Completed over issued invitations; the dashed line is the rate the plan expected when "
+        "it sized the sample ({rate} %). Units below it need reminders or the reserve.",
+    ),
+    "dash.target": ("Cần đạt (n)", "Target (n)"),
+    "dash.per_desk": ("Theo quầy", "Per desk"),
     "analysis.heatmap": ("Bản đồ nhiệt: đơn vị × khía cạnh", "Heat map: units × dimensions"),
+    "analysis.change_title": (
+        "{audience}: {dimension}, {before} → {after}",
+        "{audience}: {dimension}, {before} → {after}",
+    ),
+    "analysis.chart_by": ("Biểu đồ mọi đơn vị theo", "All units on one chart by"),
+    "analysis.change": ("Thay đổi so với năm {year}", "Change since {year}"),
+    "analysis.change_none": (
+        "Chưa có kết quả năm {year} để so sánh.",
+        "No results from {year} to compare with.",
+    ),
+    "analysis.before": ("Năm {year}", "{year}"),
+    "analysis.difference": ("Chênh lệch", "Difference"),
     "analysis.drivers": (
         "Yếu tố tác động đến mức hài lòng chung",
         "Key drivers of overall satisfaction",
@@ -517,6 +540,21 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Phiếu gửi lên không đầy đủ. Vui lòng mở lại đường dẫn và điền lại.",
         "The form arrived incomplete. Please open the link again and answer once more.",
     ),
+    "busy.title": ("Hệ thống đang quá tải", "The service is busy right now"),
+    "busy.kept": (
+        "Phiếu của Ông/Bà chưa được gửi, nhưng các câu trả lời vẫn được giữ trên điện thoại này.",
+        "Your answers were not sent yet, but they are kept on this phone.",
+    ),
+    "busy.retry": (
+        "Vui lòng đợi khoảng {n} giây rồi bấm gửi lại.",
+        "Please wait about {n} seconds, then send them again.",
+    ),
+    "busy.retry_page": (
+        "Vui lòng đợi khoảng {n} giây rồi thử lại.",
+        "Please wait about {n} seconds, then try again.",
+    ),
+    "busy.back": ("Quay lại phiếu của tôi", "Back to my answers"),
+    "busy.again": ("Thử lại", "Try again"),
 }
 
 

@@ -12,7 +12,7 @@ from survey_service import charts, errors, i18n, web
 from survey_service.deps import MAX_ID, CsrfChecked, CurrentUser, DbId, FormDep, SessionDep
 from survey_service.models import AnalysisRunPublic, ComparisonPublic, IndexPublic, IndicesPage
 from survey_service.services import analysis as analysis_service
-from survey_service.services import audit
+from survey_service.services import audit, dashboards
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
 
@@ -27,8 +27,11 @@ def analysis_page(
     session: SessionDep,
     user: CurrentUser,
     measure: Annotated[str, Query(pattern="^(score|top_two)$")] = "score",
+    chart: Annotated[str | None, Query(pattern=r"^[a-z_]{1,20}\.[a-z0-9_]{1,60}$")] = None,
 ) -> Response:
-    """The latest run's sub-indices: a table per audience, units × dimensions."""
+    """The latest run's sub-indices: a table per audience, units × dimensions; every unit on
+    one chart for the dimension ``chart`` names (``audience.dimension``; the overall index by
+    default), the heat map, and the change since last year's run where there is one."""
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
     run = analysis_service.latest_run(session=session, campaign_id=campaign_id)
     tables: list[dict[str, Any]] = []
@@ -39,15 +42,30 @@ def analysis_page(
         ).items()
     }
     lang = web.request_language(request)
+    earlier = None
     if run is not None and run.id is not None:
         results = analysis_service.run_results(session=session, run_id=run.id)
         tables = _tables(results, analysis_service.unit_names(session=session), measure, titles)
+        earlier = dashboards.earlier_run(session=session, campaign=campaign, measure=measure)
+        audience, _, wanted = (chart or "").partition(".")
         for table in tables:
-            table["charts"] = _charts(run.id, table, titles, measure, lang)
+            chosen = wanted if table["audience"] == audience else "index"
+            table["dimension"] = chosen if chosen in table["dimensions"] else "index"
+            table["charts"] = _charts(
+                run.id, table, titles, measure, lang, earlier=earlier, year=campaign.year
+            )
     return web.render(
         request,
         "admin/analysis.html",
-        {"campaign": campaign, "run": run, "tables": tables, "measure": measure, "titles": titles},
+        {
+            "campaign": campaign,
+            "run": run,
+            "tables": tables,
+            "measure": measure,
+            "titles": titles,
+            "earlier_year": campaign.year - 1,
+            "periods": (str(earlier.year), str(campaign.year)) if earlier else None,
+        },
     )
 
 
@@ -207,9 +225,14 @@ def _charts(
     titles: dict[str, dict[str, Any]],
     measure: str,
     lang: str,
+    *,
+    earlier: dashboards.EarlierRun | None,
+    year: int,
 ) -> dict[str, charts.Chart]:
-    """The overall index of every unit with its CI, and the unit × dimension heat map."""
-    key = (run_id, table["audience"], measure, lang)
+    """Every unit on one chart for the table's dimension with its CI, the change since last
+    year for that dimension (when last year's run has it), and the unit × dimension heat map."""
+    dimension = table["dimension"]
+    key = (run_id, table["audience"], measure, dimension, earlier.run_id if earlier else 0, lang)
     if key in _CHARTS:
         _CHARTS.move_to_end(key)
         return _CHARTS[key]
@@ -219,13 +242,14 @@ def _charts(
         unit = row["unit"]
         return str(unit.name_vi if lang == "vi" else unit.name_en) if unit else str(row["unit_id"])
 
-    def dimension_name(dimension: str) -> str:
-        if dimension == "index":
+    def dimension_name(code: str) -> str:
+        if code == "index":
             return i18n.translate("analysis.index", lang)
-        return str(names[dimension].get(lang)) if dimension in names else dimension
+        return str(names[code].get(lang)) if code in names else code
 
-    where = table["dimensions"].index("index")
+    where = table["dimensions"].index(dimension)
     intervals = []
+    changes = []
     for row in table["rows"]:
         cell = row["cells"][where]
         shown = cell is not None and cell.estimate is not None
@@ -237,12 +261,16 @@ def _charts(
                 cell.ci_high if shown else None,
             )
         )
+        before = (
+            earlier.cells.get((table["audience"], row["unit_id"], dimension)) if earlier else None
+        )
+        changes.append((unit_name(row), before, cell.estimate if shown else None))
     audience = i18n.translate(f"audience.{table['audience']}", lang)
     axis = i18n.translate(f"analysis.measure.{measure}", lang)
     drawn = {
         "index": charts.interval_chart(
             intervals,
-            title=f"{audience}: {i18n.translate('analysis.index', lang)}",
+            title=f"{audience}: {dimension_name(dimension)}",
             axis_label=axis,
             lang=lang,
         ),
@@ -260,6 +288,21 @@ def _charts(
             lang=lang,
         ),
     }
+    if earlier is not None and any(b is not None and a is not None for _, b, a in changes):
+        drawn["change"] = charts.change_chart(
+            changes,
+            title=i18n.translate(
+                "analysis.change_title",
+                lang,
+                audience=audience,
+                dimension=dimension_name(dimension),
+                before=earlier.year,
+                after=year,
+            ),
+            axis_label=axis,
+            lang=lang,
+            periods=(str(earlier.year), str(year)),
+        )
     _CHARTS[key] = drawn
     while len(_CHARTS) > CHART_CACHE:
         _CHARTS.popitem(last=False)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from survey_service import charts, errors, i18n, web
 from survey_service.deps import MAX_ID, CurrentUser, DbId, SessionDep
-from survey_service.models import Unit, utcnow
+from survey_service.models import SamplePlan, Unit, utcnow
 from survey_service.services import campaigns as campaign_service
-from survey_service.services import dashboards
+from survey_service.services import dashboards, fieldwork
 from survey_service.services import questionnaires as questionnaire_service
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -45,8 +45,35 @@ def fieldwork_dashboard(
             "summary": summary,
             "quiet_days": dashboards.QUIET_DAYS,
             "charts": {"days": days},
+            "plans": _plan_progress(session, campaign_id, lang),
         },
     )
+
+
+def _plan_progress(session: Session, campaign_id: int, lang: str) -> list[dict[str, Any]]:
+    """Per drawn sample plan: every unit's response rate so far against the rate the plan
+    expected when it sized the sample (a chart and the numbers)."""
+    plans = session.exec(
+        select(SamplePlan)
+        .where(SamplePlan.campaign_id == campaign_id)
+        .where(col(SamplePlan.drawn_at).is_not(None))
+        .order_by(col(SamplePlan.id))
+    ).all()
+    out = []
+    for plan in plans:
+        assert plan.id is not None
+        units = fieldwork.by_unit(session=session, plan_id=plan.id, campaign_id=campaign_id)
+        expected = plan.response_rate * 100
+        chart = charts.interval_chart(
+            [(u.name, u.response_rate * 100 if u.issued else None, None, None) for u in units],
+            title=i18n.translate("dash.rate_title", lang, plan=plan.name),
+            axis_label=i18n.translate("dash.rate_axis", lang),
+            lang=lang,
+            reference=expected,
+            reference_label=i18n.translate("dash.rate_expected", lang),
+        )
+        out.append({"plan": plan, "units": units, "expected": expected, "chart": chart})
+    return out
 
 
 @router.get("/campaigns/{campaign_id}/answers")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import openpyxl
@@ -127,6 +128,13 @@ def results_unit(request: Request, year: Year, code: str, session: SessionDep) -
         .where(AnalysisResult.measure == "score")
         .order_by(col(AnalysisResult.audience), col(AnalysisResult.dimension))
     ).all()
+    dimension_titles = {
+        audience: {d.id: d.title for d in questionnaire_service.parsed(version).dimensions}
+        for audience, version in campaign_service.pinned_versions(
+            session=session, campaign=campaign
+        ).items()
+    }
+    lang = web.request_language(request)
     return web.render(
         request,
         "public/results_unit.html",
@@ -138,6 +146,8 @@ def results_unit(request: Request, year: Year, code: str, session: SessionDep) -
             "components": components,
             "criteria": criteria,
             "indices": indices,
+            "dimension_titles": dimension_titles,
+            "charts": _unit_charts(computation, code, indices, dimension_titles, lang),
             "group_size": sum(1 for r in computation.results if r["group"] == row["group"]),
         },
     )
@@ -230,6 +240,60 @@ def _ranking_chart(computation: ParComputation, group: str, year: int, lang: str
                 lang=lang,
             )
     return _CHARTS[key]
+
+
+def _unit_charts(
+    computation: ParComputation,
+    code: str,
+    indices: Sequence[AnalysisResult],
+    titles: dict[str, dict[str, Any]],
+    lang: str,
+) -> list[charts.Chart]:
+    """Per audience, the unit's sub-indices by dimension with their CIs, in the questionnaire's
+    order with the overall index last (drawn once per unit and language: published numbers
+    never change). Suppressed sub-indices are listed as hidden, never drawn."""
+    key = (computation.id or 0, code, lang)
+    if key in _UNIT_CHARTS:
+        return _UNIT_CHARTS[key]
+    by_audience: dict[str, dict[str, AnalysisResult]] = {}
+    for row in indices:
+        by_audience.setdefault(row.audience, {})[row.dimension] = row
+    drawn = []
+    for audience, cells in sorted(by_audience.items()):
+        names = titles.get(audience, {})
+        order = [d for d in names if d in cells] + sorted(
+            d for d in cells if d not in names and d != "index"
+        )
+        if "index" in cells:
+            order.append("index")
+        rows = []
+        for dimension in order:
+            cell = cells[dimension]
+            label = (
+                i18n.translate("analysis.index", lang)
+                if dimension == "index"
+                else str(names[dimension].get(lang))
+                if dimension in names
+                else dimension
+            )
+            rows.append((label, cell.estimate, cell.ci_low, cell.ci_high))
+        drawn.append(
+            charts.interval_chart(
+                rows,
+                title=i18n.translate(f"audience.{audience}", lang),
+                axis_label=i18n.translate("analysis.measure.score", lang),
+                lang=lang,
+                sort=False,
+            )
+        )
+    if len(_UNIT_CHARTS) >= UNIT_CHART_CACHE:
+        _UNIT_CHARTS.pop(next(iter(_UNIT_CHARTS)))
+    _UNIT_CHARTS[key] = drawn
+    return drawn
+
+
+_UNIT_CHARTS: dict[tuple[int, str, str], list[charts.Chart]] = {}
+UNIT_CHART_CACHE = 400  # units × languages × published years worth keeping drawn
 
 
 def _titles(nodes: Any) -> dict[str, dict[str, str]]:

@@ -14,9 +14,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from survey_service.models import (
+    AnalysisResult,
+    AnalysisRun,
     Campaign,
     CampaignStatus,
     Desk,
+    ParComputation,
     QuestionnaireVersion,
     Response,
     Unit,
@@ -203,3 +206,58 @@ def item_distribution(
                 counts[index] += 1
     hidden = audience == "official" and sum(counts) < min_n
     return Distribution(item_id, labels, [0] * len(counts) if hidden else counts, hidden)
+
+
+@dataclass(frozen=True)
+class EarlierRun:
+    """Last year's sub-indices, for the year-over-year view."""
+
+    year: int
+    run_id: int
+    cells: dict[tuple[str, int, str], float]  # (audience, unit id, dimension) → estimate
+
+
+def earlier_run(*, session: Session, campaign: Campaign, measure: str) -> EarlierRun | None:
+    """The sub-indices of the campaign a year before ``campaign``: the run its published PAR
+    computation used, else its latest run. Suppressed cells (estimate None) are left out, so a
+    hidden number never reappears as a change."""
+    earlier = [
+        c.id
+        for c in session.exec(select(Campaign).where(Campaign.year == campaign.year - 1)).all()
+        if c.id is not None
+    ]
+    if not earlier:
+        return None
+    published = session.exec(
+        select(ParComputation.analysis_run_id)
+        .where(col(ParComputation.campaign_id).in_(earlier))
+        .where(col(ParComputation.published_at).is_not(None))
+        .where(col(ParComputation.analysis_run_id).is_not(None))
+        .order_by(col(ParComputation.published_at).desc())
+    ).first()
+    run_id = (
+        published
+        or session.exec(
+            select(AnalysisRun.id)
+            .where(col(AnalysisRun.campaign_id).in_(earlier))
+            .order_by(col(AnalysisRun.id).desc())
+        ).first()
+    )
+    if run_id is None:
+        return None
+    rows = session.exec(
+        select(
+            AnalysisResult.audience,
+            AnalysisResult.unit_id,
+            AnalysisResult.dimension,
+            AnalysisResult.estimate,
+        )
+        .where(AnalysisResult.run_id == run_id)
+        .where(AnalysisResult.measure == measure)
+        .where(col(AnalysisResult.item).is_(None))
+        .where(col(AnalysisResult.unit_id).is_not(None))
+        .where(col(AnalysisResult.estimate).is_not(None))
+        .where(~col(AnalysisResult.suppressed))
+    ).all()
+    cells = {(a, int(u), d): float(e) for a, u, d, e in rows}
+    return EarlierRun(campaign.year - 1, int(run_id), cells)
