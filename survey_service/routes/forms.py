@@ -16,6 +16,7 @@ from sqlmodel import Session
 import questionnaires as qn
 from survey_service import clients, i18n, ratelimit, web
 from survey_service.deps import FormDep, SessionDep
+from survey_service.errors import Gone
 from survey_service.models import Draft, Unit
 from survey_service.services import desks as desk_service
 from survey_service.services import drafts as draft_service
@@ -368,11 +369,22 @@ def invitation_form(request: Request, code: str, session: SessionDep) -> Respons
 def invitation_post(request: Request, code: str, session: SessionDep, form: FormDep) -> Response:
     """A page of answers for an invitation; submitting uses the invitation up."""
     sid = str(form.get("submission_id") or "")
+    lang = i18n.pick_language(str(form.get("lang") or "vi"))
+    thanks = RedirectResponse(f"/i/{code}/thanks?lang={lang}", status_code=303)
     if response_service.find_submitted(session=session, client_submission_id=sid):
         # a retry of the submission that used the invitation up: thank, do not refuse
-        lang = i18n.pick_language(str(form.get("lang") or "vi"))
-        return RedirectResponse(f"/i/{code}/thanks?lang={lang}", status_code=303)
-    return _post(request, session, form_service.invitation_target(session=session, code=code), form)
+        return thanks
+    try:
+        target = form_service.invitation_target(session=session, code=code)
+        return _post(request, session, target, form)
+    except Gone:
+        # A double tap that reached two app processes at once: the other request stored this
+        # very submission and used the invitation up while this one was on its way. Look again
+        # in a fresh transaction; only a different submission is refused.
+        session.rollback()
+        if sid and response_service.find_submitted(session=session, client_submission_id=sid):
+            return thanks
+        raise
 
 
 @router.get("/i/{code}/thanks")

@@ -96,6 +96,40 @@ def test_two_phones_with_one_code_store_one_answer(client: TestClient, engine: E
     assert len(_responses(engine)) == 1
 
 
+def test_a_double_tap_that_loses_the_race_is_thanked_not_refused(
+    client: TestClient, engine: Engine, monkeypatch
+) -> None:
+    """Two app processes get the same submission at once: the one that finds the invitation
+    used up by its twin looks again and thanks, because its own answer is the one stored."""
+    from survey_service.services import responses as response_service
+
+    world = make_world(engine)
+    code = _invite(engine, world)
+    fields = hidden_fields(client.get(f"/i/{code}").text) | valid_answers(CITIZEN)
+    fields["action"] = "submit"
+    assert client.post(f"/i/{code}", data=fields, follow_redirects=False).status_code == 303
+    real = response_service.find_submitted
+    looks: list[str] = []
+
+    def late_first_look(*, session, client_submission_id):  # the twin had not committed yet
+        looks.append(client_submission_id)
+        return (
+            None
+            if len(looks) == 1
+            else real(session=session, client_submission_id=client_submission_id)
+        )
+
+    monkeypatch.setattr(response_service, "find_submitted", late_first_look)
+    twin = client.post(f"/i/{code}", data=fields, follow_redirects=False)
+    assert twin.status_code == 303 and twin.headers["location"].startswith(f"/i/{code}/thanks")
+    assert looks == [fields["submission_id"]] * 2
+    other = dict(fields, submission_id="another-phone-000000001")
+    looks.clear()
+    refused = client.post(f"/i/{code}", data=other, follow_redirects=False)
+    assert refused.status_code == 410 and "đã được sử dụng" in refused.text
+    assert len(_responses(engine)) == 1
+
+
 def test_unknown_codes_are_404(client: TestClient, engine: Engine) -> None:
     make_world(engine)
     assert client.get("/i/ABCDEFGHJKMNPQ").status_code == 404
