@@ -9,18 +9,28 @@ their desks, so both desk-QR weighting rules appear.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
 from sqlmodel import Session, func, select
 
 import questionnaires as qn
-from survey_service.models import AppraisalStatus, Campaign, Channel, Desk, Response, Unit
+from survey_service.models import (
+    AppraisalStatus,
+    Campaign,
+    Channel,
+    Desk,
+    Response,
+    Unit,
+    utcnow,
+)
 from survey_service.services import analysis as analysis_service
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
 
 STEADY_SEED = 7
+FIELDWORK_DAYS = 28
 # Free-text comments of the simulated citizens and businesses (officials write none here): some
 # name a person, as real ones do, so the moderation page has something to hide.
 PRAISE = (
@@ -46,6 +56,10 @@ def simulate(session: Session, campaign: Campaign, *, seed: int = 2026) -> int:
     if existing:
         return 0
     rng = np.random.default_rng(seed)
+    clock = np.random.default_rng(seed + 1)  # when each answer came: its own stream, so the
+    now = utcnow()  # answers themselves are the same as before times were added
+    if campaign.year < now.year:  # an earlier year's fieldwork ended in that year's November
+        now = dt.datetime(campaign.year, 11, 28, 10, 0, tzinfo=dt.UTC)
     steady = np.random.default_rng(STEADY_SEED)  # each unit's level is much the same every year
     pinned = campaign_service.pinned_versions(session=session, campaign=campaign)
     units = session.exec(select(Unit).order_by(Unit.code)).all()
@@ -75,6 +89,7 @@ def simulate(session: Session, campaign: Campaign, *, seed: int = 2026) -> int:
                         channel=CHANNEL[audience],
                         language="vi",
                         answers=answers,
+                        submitted_at=_office_hours(now, clock),
                         client_submission_id=f"demo-{campaign.id}-{added:08d}",
                     )
                 )
@@ -89,6 +104,18 @@ def simulate(session: Session, campaign: Campaign, *, seed: int = 2026) -> int:
                 )
     session.flush()
     return added
+
+
+def _office_hours(now: dt.datetime, clock: np.random.Generator) -> dt.datetime:
+    """A time in the last four weeks on a working day, 7:30–17:00 in Viet Nam (UTC+7), so the
+    dashboard's answers per day and quiet desks look like fieldwork."""
+    while True:
+        day = (now - dt.timedelta(days=int(clock.integers(0, FIELDWORK_DAYS)))).date()
+        if day.weekday() < 5:
+            break
+    minutes = int(clock.integers(30, 600))  # 7:30 → 17:00 local is 0:30 → 10:00 UTC
+    at = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+    return min(at, now)
 
 
 def _answers(

@@ -135,6 +135,18 @@ def results_unit(request: Request, year: Year, code: str, session: SessionDep) -
         ).items()
     }
     lang = web.request_language(request)
+
+    def shown_order(cell: AnalysisResult) -> tuple[str, int, str]:
+        """The questionnaire's order of dimensions, the overall index last."""
+        known = list(dimension_titles.get(cell.audience, {}))
+        place = len(known) + (cell.dimension == "index")
+        return (
+            cell.audience,
+            known.index(cell.dimension) if cell.dimension in known else place,
+            cell.dimension,
+        )
+
+    indices = sorted(indices, key=shown_order)
     return web.render(
         request,
         "public/results_unit.html",
