@@ -74,6 +74,7 @@ POLICY: dict[tuple[str, str], Access] = {
     ("GET", "/admin/campaigns/{campaign_id}/plans"): OBS,
     ("GET", "/api/v1/plans/{plan_id}/preview"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/analysis"): OBS,
+    ("GET", "/admin/campaigns/{campaign_id}/analysis/heatmap"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/dashboard"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/answers"): OBS,
     ("GET", "/admin/campaigns/{campaign_id}/units/{unit_id}/report"): OBS,

@@ -182,6 +182,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "{audience}: {dimension}, {before} → {after}",
         "{audience}: {dimension}, {before} → {after}",
     ),
+    "analysis.run_short": ("lần phân tích #{id}", "analysis run #{id}"),
     "analysis.chart_by": ("Biểu đồ mọi đơn vị theo", "All units on one chart by"),
     "analysis.change": ("Thay đổi so với năm {year}", "Change since {year}"),
     "analysis.change_none": (

@@ -63,8 +63,27 @@ def test_analysis_page_shows_every_audience_with_intervals(
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     header = citizen.locator("thead th").all_inner_texts()
     assert "Access to services" in header[1] and header[-2] == "Overall index"
+    # per audience: every unit on one chart and last year → this year
+    assert page.locator("figure.chart svg[role=img]").count() == 6
+    changes = page.locator("table.changes")
+    assert changes.count() == 3 and changes.nth(1).locator("tbody tr").count() > 20
     assert _violations(page) == []
     support.shot(page, f"analysis-{viewport['width']}.png")
+    # the chart by another dimension, chosen without JavaScript
+    page.locator("nav.dimension-picker").nth(1).locator("a", has_text="Access to services").click()
+    assert page.locator("nav.dimension-picker").nth(1).locator("strong").inner_text() == (
+        "Access to services"
+    )
+    titles = page.locator("figure.chart figcaption").all_inner_texts()
+    assert "Citizens and organisations: Access to services" in titles
+    assert "Citizens and organisations: Access to services, 2025 → 2026" in titles
+    assert "Businesses: Overall index" in titles  # the other audiences keep the index
+    page.locator("a", has_text="Heat map").nth(1).click()
+    assert page.locator("figure.chart svg[role=img]").count() == 1
+    assert page.locator("table.heat tbody tr").count() > 20
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert _violations(page) == []
+    support.shot(page, f"heatmap-{viewport['width']}.png")
     page.context.close()
 
 
@@ -86,6 +105,7 @@ def test_public_results_read_well_on_a_phone(
     support.shot(page, f"results-{viewport['width']}.png")
     first.locator("a").click()
     assert page.locator("h2", has_text="Points by area").count() == 1
+    assert page.locator("figure.chart svg[role=img]").count() == 3  # one per audience
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert _violations(page) == []
     support.shot(page, f"results-unit-{viewport['width']}.png")
@@ -115,7 +135,8 @@ def test_fieldwork_dashboard_and_answer_distribution(
     page = _signed_in(browser, server, viewport)
     page.goto(f"{server.base_url}/admin/campaigns/1/dashboard?lang=en")
     assert page.locator("figure.chart svg[role=img]").count() == 1
-    assert page.locator("table.days tbody tr").count() >= 1
+    assert page.locator("table.days tbody tr").count() >= 15  # four weeks of working days
+    assert page.locator("table.desks tbody tr").count() >= 45
     assert page.locator("table.units tbody tr").count() == 45
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     assert _violations(page) == []

@@ -229,33 +229,23 @@ def _charts(
     earlier: dashboards.EarlierRun | None,
     year: int,
 ) -> dict[str, charts.Chart]:
-    """Every unit on one chart for the table's dimension with its CI, the change since last
-    year for that dimension (when last year's run has it), and the unit × dimension heat map."""
+    """Every unit on one chart for the table's dimension with its CI, and the change since last
+    year for that dimension (when last year's run has it)."""
     dimension = table["dimension"]
     key = (run_id, table["audience"], measure, dimension, earlier.run_id if earlier else 0, lang)
     if key in _CHARTS:
         _CHARTS.move_to_end(key)
         return _CHARTS[key]
-    names = titles.get(table["audience"], {})
-
-    def unit_name(row: dict[str, Any]) -> str:
-        unit = row["unit"]
-        return str(unit.name_vi if lang == "vi" else unit.name_en) if unit else str(row["unit_id"])
-
-    def dimension_name(code: str) -> str:
-        if code == "index":
-            return i18n.translate("analysis.index", lang)
-        return str(names[code].get(lang)) if code in names else code
-
+    units, dimensions = _names(table, titles, lang)
     where = table["dimensions"].index(dimension)
     intervals = []
     changes = []
-    for row in table["rows"]:
+    for name, row in zip(units, table["rows"], strict=True):
         cell = row["cells"][where]
         shown = cell is not None and cell.estimate is not None
         intervals.append(
             (
-                unit_name(row),
+                name,
                 cell.estimate if shown else None,
                 cell.ci_low if shown else None,
                 cell.ci_high if shown else None,
@@ -264,27 +254,14 @@ def _charts(
         before = (
             earlier.cells.get((table["audience"], row["unit_id"], dimension)) if earlier else None
         )
-        changes.append((unit_name(row), before, cell.estimate if shown else None))
+        changes.append((name, before, cell.estimate if shown else None))
     audience = i18n.translate(f"audience.{table['audience']}", lang)
     axis = i18n.translate(f"analysis.measure.{measure}", lang)
     drawn = {
         "index": charts.interval_chart(
             intervals,
-            title=f"{audience}: {dimension_name(dimension)}",
+            title=f"{audience}: {dimensions[where]}",
             axis_label=axis,
-            lang=lang,
-        ),
-        "heatmap": charts.heatmap(
-            [unit_name(row) for row in table["rows"]],
-            [dimension_name(d) for d in table["dimensions"]],
-            [
-                [
-                    c.estimate if c is not None and c.estimate is not None else None
-                    for c in row["cells"]
-                ]
-                for row in table["rows"]
-            ],
-            title=f"{audience}: {axis}",
             lang=lang,
         ),
     }
@@ -295,7 +272,7 @@ def _charts(
                 "analysis.change_title",
                 lang,
                 audience=audience,
-                dimension=dimension_name(dimension),
+                dimension=dimensions[where],
                 before=earlier.year,
                 after=year,
             ),
@@ -307,6 +284,102 @@ def _charts(
     while len(_CHARTS) > CHART_CACHE:
         _CHARTS.popitem(last=False)
     return drawn
+
+
+def _names(
+    table: dict[str, Any], titles: dict[str, dict[str, Any]], lang: str
+) -> tuple[list[str], list[str]]:
+    """The table's unit names and dimension titles in ``lang``."""
+    names = titles.get(table["audience"], {})
+    units = [
+        str(r["unit"].name_vi if lang == "vi" else r["unit"].name_en)
+        if r["unit"]
+        else str(r["unit_id"])
+        for r in table["rows"]
+    ]
+    dimensions = [
+        i18n.translate("analysis.index", lang)
+        if d == "index"
+        else str(names[d].get(lang))
+        if d in names
+        else d
+        for d in table["dimensions"]
+    ]
+    return units, dimensions
+
+
+def _heatmap(
+    run_id: int, table: dict[str, Any], titles: dict[str, dict[str, Any]], measure: str, lang: str
+) -> charts.Chart:
+    """The unit × dimension heat map of one audience (drawn once per run and language)."""
+    key = ("heatmap", run_id, table["audience"], measure, lang)
+    if key not in _CHARTS:
+        units, dimensions = _names(table, titles, lang)
+        audience = i18n.translate(f"audience.{table['audience']}", lang)
+        axis = i18n.translate(f"analysis.measure.{measure}", lang)
+        _CHARTS[key] = {
+            "heatmap": charts.heatmap(
+                units,
+                dimensions,
+                [
+                    [
+                        c.estimate if c is not None and c.estimate is not None else None
+                        for c in row["cells"]
+                    ]
+                    for row in table["rows"]
+                ],
+                title=f"{audience}: {axis}",
+                lang=lang,
+            )
+        }
+        while len(_CHARTS) > CHART_CACHE:
+            _CHARTS.popitem(last=False)
+    _CHARTS.move_to_end(key)
+    return _CHARTS[key]["heatmap"]
+
+
+@router.get("/campaigns/{campaign_id}/analysis/heatmap")
+def heatmap_page(
+    request: Request,
+    campaign_id: DbId,
+    session: SessionDep,
+    user: CurrentUser,
+    audience: Annotated[str, Query(pattern="^(citizen|business|official)$")],
+    measure: Annotated[str, Query(pattern="^(score|top_two)$")] = "score",
+) -> Response:
+    """One audience's units × dimensions as a heat map, with the same numbers in a table (its
+    own page: drawing every cell takes a second, which the analysis page should not wait for)."""
+    campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
+    run = analysis_service.get_run(session=session, campaign_id=campaign_id, run_id=None)
+    titles = {
+        a: {d.id: d.title for d in questionnaire_service.parsed(version).dimensions}
+        for a, version in campaign_service.pinned_versions(
+            session=session, campaign=campaign
+        ).items()
+    }
+    results = analysis_service.run_results(session=session, run_id=run.id or 0)
+    tables = _tables(results, analysis_service.unit_names(session=session), measure, titles)
+    table = next((t for t in tables if t["audience"] == audience), None)
+    if table is None:
+        raise errors.NotFound(
+            "Lần phân tích này không có đối tượng đó.",
+            message_en="This analysis run has no results for that audience.",
+        )
+    lang = web.request_language(request)
+    units, dimensions = _names(table, titles, lang)
+    return web.render(
+        request,
+        "admin/heatmap.html",
+        {
+            "campaign": campaign,
+            "run": run,
+            "table": table,
+            "measure": measure,
+            "units": units,
+            "dimensions": dimensions,
+            "chart": _heatmap(run.id or 0, table, titles, measure, lang),
+        },
+    )
 
 
 def _tables(

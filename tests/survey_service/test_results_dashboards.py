@@ -144,7 +144,7 @@ def test_analysis_page_charts_the_chosen_dimension_and_the_change_since_last_yea
     access_title = re.search(r'aria-current="true">([^<]+)</strong>', chosen)
     assert access_title is not None and access_title.group(1) != "Overall index"
     title = f"Citizens and organisations: {access_title.group(1)}, 2025 → 2026"
-    assert title in chosen and chosen.count('role="img"') == 3  # dimension, change, heat map
+    assert title in chosen and chosen.count('role="img"') == 2  # the dimension, its change
     assert _cell_rows(chosen)["District 1"] == [
         "50.0",
         f"{now['access']:.1f}",
@@ -163,7 +163,33 @@ def test_analysis_page_without_last_year_says_so(engine: Engine, client: TestCli
     login(client, engine, Role.OBSERVER)
     page = client.get(f"/admin/campaigns/{world.campaign_id}/analysis?lang=en").text
     assert "No results from 2025 to compare with." in page
-    assert 'class="changes"' not in page and page.count('role="img"') == 2
+    assert 'class="changes"' not in page and page.count('role="img"') == 1
+
+
+def test_heat_map_page_draws_every_cell_with_the_numbers_in_a_table(
+    engine: Engine, client: TestClient
+) -> None:
+    world = make_world(engine)
+    _add(engine, world, [_citizen(level) for level in (5, 4, 3, 4)], desk_id=world.desk_id)
+    _, results = _run(engine, world)
+    cells = {
+        r.dimension: r.estimate
+        for r in results
+        if r.item is None and r.measure == "score" and r.unit_id == world.unit_id
+    }
+    login(client, engine, Role.OBSERVER)
+    base = f"/admin/campaigns/{world.campaign_id}/analysis"
+    analysis = client.get(f"{base}?lang=en").text
+    link = f"{base}/heatmap?audience=citizen&amp;measure=score&amp;lang=en"
+    assert link in analysis
+    page = client.get(f"{base}/heatmap?audience=citizen&lang=en")
+    assert page.status_code == 200 and page.text.count('role="img"') == 1
+    table = page.text.split('<table class="heat">', 1)[1].split("</table>", 1)[0]
+    numbers = re.findall(r'<td class="num">([^<]*)</td>', table)
+    assert len(numbers) == len(cells) and f"{cells['index']:.1f}" == numbers[-1]
+    assert sorted(numbers) == sorted(f"{v:.1f}" for v in cells.values() if v is not None)
+    assert client.get(f"{base}/heatmap?audience=official").status_code == 404  # not in the run
+    assert client.get(f"{base}/heatmap?audience=nobody").status_code == 400
 
 
 def test_public_unit_page_charts_its_sub_indices_with_their_intervals(
