@@ -1,4 +1,5 @@
-"""The FastAPI application: routers, error pages, request size limit, static files."""
+"""The FastAPI application: routers, error pages, request size and concurrency limits, static
+files."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from survey_service import clients, db, deps, errors, ratelimit, security, web
 from survey_service.headers import BASE_HEADERS, SecurityHeaders
+from survey_service.overload import Overload
 from survey_service.routes import (
     accounts,
     admin,
@@ -231,6 +233,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
     app.add_middleware(GZipMiddleware, minimum_size=1000)
+    app.add_middleware(  # outside the body limit: a refused request's body is never read
+        Overload,
+        limit=settings.max_concurrent_requests,
+        queue_timeout=settings.queue_timeout,
+        retry_after=settings.overload_retry_after,
+    )
     app.add_middleware(SecurityHeaders)  # last added = outermost: covers 413s and every route
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(public.router)

@@ -70,6 +70,19 @@ class Settings(BaseSettings):
     login_attempts_per_address: int = Field(
         default=20, description="Failed sign-ins per client address per 15 minutes before refusing"
     )
+    max_concurrent_requests: int = Field(
+        default=100,
+        description=(
+            "Requests one process runs at once (0 = no limit); beyond it a request waits "
+            "queue_timeout seconds for a slot, then gets 503 with Retry-After"
+        ),
+    )
+    queue_timeout: float = Field(
+        default=2.0, description="Seconds a request waits for a slot before 503 (overload)"
+    )
+    overload_retry_after: int = Field(
+        default=5, description="Retry-After seconds sent with the overload 503"
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:
