@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import weakref
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -131,9 +132,24 @@ _models: dict[str, type[BaseModel]] = {}
 _models_lock = threading.Lock()
 
 
+def _hash_of(questionnaire: Questionnaire) -> str:
+    """``content_hash``, remembered per questionnaire object (hashing the canonical JSON on
+    every submission was a sixth of its cost); forgotten when the object goes."""
+    key = id(questionnaire)
+    known = _hashes.get(key)
+    if known is not None and known[0]() is questionnaire:
+        return known[1]
+    digest = content_hash(questionnaire)
+    _hashes[key] = (weakref.ref(questionnaire, lambda _ref: _hashes.pop(key, None)), digest)
+    return digest
+
+
+_hashes: dict[int, tuple[weakref.ref[Questionnaire], str]] = {}
+
+
 def answer_model(questionnaire: Questionnaire) -> type[BaseModel]:
     """The answer model of ``questionnaire``, built once per version (content hash)."""
-    key = content_hash(questionnaire)
+    key = _hash_of(questionnaire)
     model = _models.get(key)
     if model is None:
         with _models_lock:

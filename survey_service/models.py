@@ -254,6 +254,8 @@ class Response(ResponseBase, table=True):
     """
 
     __tablename__ = "responses"
+    # the desk-burst check counts a desk's recent answers on every desk-QR submission
+    __table_args__ = (sa.Index("ix_responses_desk_submitted", "desk_id", "submitted_at"),)
     id: int | None = Field(default=None, primary_key=True)
     client_submission_id: str = Field(sa_type=_str(64), unique=True)
     started_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -59,7 +59,7 @@ def _with_draft_cookie(
             secure=secure,
             path="/",
         )
-    if draft is None:
+    if draft is None or not draft_service.is_stored(draft):
         response.delete_cookie(draft_service.COOKIE, path=target.base_path)
     else:
         response.set_cookie(
@@ -228,6 +228,7 @@ def _submit(
         client_submission_id=draft.submission_id,
         raw=answers,
         context=form_service.context(unit),
+        checked=True,
     )
     draft_service.discard(session=session, draft=draft)
     redirect = RedirectResponse(f"{target.base_path}/thanks?lang={lang}", status_code=303)
@@ -249,7 +250,11 @@ def _post(
         response_service.check_submission_id(posted_sid)
         started = request.app.state.signer.stamped_time(str(form.get("started") or ""))
         draft = draft_service.start(
-            session=session, form_key=target.key, submission_id=posted_sid, started_at=started
+            session=session,
+            form_key=target.key,
+            submission_id=posted_sid,
+            started_at=started,
+            stored=False,  # kept only if the form goes on (a page, an error, an autosave)
         )
     action = str(form.get("action") or "submit")
     if action == "unit" and target.unit is None:
@@ -307,7 +312,7 @@ def _post_page(
     if action == "back":
         keep(page_ids[max(index - 1, 0)])
         return show(page_ids[max(index - 1, 0)])
-    _, errors = qn.check_answers(q, answers, ctx_vars)
+    clean, errors = qn.check_answers(q, answers, ctx_vars)
     here = qn.errors_within(errors, {i.id for i in items})
     if here:
         keep(page)
@@ -327,7 +332,7 @@ def _post_page(
         target,
         draft=draft,
         unit=unit,
-        answers=answers,
+        answers=clean,  # checked just now, against this unit's context: not checked again
         lang=lang,
         honeypot=honeypot,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from survey_service import errors
@@ -112,6 +113,10 @@ def pinned_version(*, session: Session, campaign: Campaign, audience: str) -> Qu
             CampaignQuestionnaire.campaign_id == campaign.id,
             CampaignQuestionnaire.audience == audience,
         )
+        # the definition is read only when this process has not parsed the version yet (every
+        # public form request comes here; decoding the whole definition each time was a tenth
+        # of a submission's cost)
+        .options(defer(QuestionnaireVersion.definition))
     ).first()
     if version is None:
         raise errors.Gone(

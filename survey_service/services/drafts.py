@@ -6,6 +6,7 @@ import datetime as dt
 import secrets
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey_service.models import Draft, utcnow
@@ -30,9 +31,13 @@ def start(
     form_key: str,
     submission_id: str | None = None,
     started_at: dt.datetime | None = None,
+    stored: bool = True,
 ) -> Draft:
     """A new empty draft (expired ones are ignored by :func:`find` and deleted by
     ``survey purge``, not here: this runs on every first submission).
+
+    With ``stored=False`` the draft lives only in this request until :func:`save` keeps it: a
+    form answered in one go and submitted complete never writes (and deletes) a draft row.
 
     ``submission_id`` keeps the id the page was rendered with, so a repeated final tap is
     recognised as the same submission.
@@ -46,9 +51,15 @@ def start(
         expires_at=now + LIFETIME,
         started_at=started_at,
     )
-    session.add(draft)
-    session.flush()
+    if stored:
+        session.add(draft)
+        session.flush()
     return draft
+
+
+def is_stored(draft: Draft) -> bool:
+    """Whether the draft is in the database (a resumable draft with a cookie)."""
+    return bool(sa.inspect(draft).has_identity)
 
 
 def save(
@@ -73,5 +84,6 @@ def save(
 
 def discard(*, session: Session, draft: Draft) -> None:
     """Forget a draft (after the response is stored)."""
-    session.delete(draft)
-    session.flush()
+    if is_stored(draft):
+        session.delete(draft)
+        session.flush()

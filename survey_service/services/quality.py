@@ -83,15 +83,16 @@ def _desk_burst(session: Session, desk_id: int | None, now: dt.datetime) -> bool
 def _repeat_browser(session: Session, signals: Signals, now: dt.datetime) -> bool:
     if signals.browser_hash is None:
         return False
-    return (
-        _count(
-            session,
+    earlier = session.exec(
+        select(Response.id)
+        .where(
             Response.campaign_id == signals.campaign_id,
             Response.browser_hash == signals.browser_hash,
             col(Response.submitted_at) >= now - REPEAT_WINDOW,
         )
-        > 0
-    )
+        .limit(1)  # one is enough: no count of a busy shared phone's every answer
+    ).first()
+    return earlier is not None
 
 
 def flags_for(

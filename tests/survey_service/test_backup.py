@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, select
 
@@ -22,7 +23,7 @@ from survey_service.services import par as par_service
 from survey_service.settings import Settings
 from tests import factories
 
-HEAD = "0007"
+HEAD = ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
 KEY_TABLES = ("alembic_version", "units", "desks", "responses", "appraisal_points", "audit_log")
 
 
