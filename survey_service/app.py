@@ -37,6 +37,7 @@ from survey_service.routes import (
     reports,
     results,
 )
+from survey_service.services import forms as form_service
 from survey_service.settings import Settings
 
 log = logging.getLogger("survey_service")
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.signer = security.Signer(settings.resolved_secret_key, settings.session_max_age)
     clients.parse_trusted(settings.trusted_proxies)  # a bad SURVEY_TRUSTED_PROXIES stops start-up
     app.state.limiter = ratelimit.make_limiter(settings, app.state.engine)
+    app.state.form_targets = form_service.TargetCache(settings.form_cache_seconds)
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from survey_service import sqlite_writers
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -30,8 +32,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``: SQLite with WAL, foreign keys and a busy timeout, or PostgreSQL."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "factory": sqlite_writers.QueuedConnection},
+            **kwargs,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
+        sqlite_writers.install(engine)  # writers queue instead of sleeping on "database is locked"
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     overload_retry_after: int = Field(
         default=5, description="Retry-After seconds sent with the overload 503"
     )
+    form_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process remembers what a desk code opens (0: not at all)",
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

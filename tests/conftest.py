@@ -103,6 +103,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-key-not-for-production",
         public_base_url="http://testserver",
+        # tests change desks, codes and campaigns behind the app's back; the cache of what
+        # desk codes open has its own tests (tests/survey_service/test_form_cache.py)
+        form_cache_seconds=0,
     )
 
 

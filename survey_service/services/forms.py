@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +78,49 @@ def desk_target(*, session: Session, code: str) -> FormTarget:
         unit=found.unit,
         desk=found.desk,
     )
+
+
+class TargetCache:
+    """What desk codes opened, remembered for a few seconds by one app process.
+
+    Every desk-QR page and submission needs the desk, its unit, the collecting campaign and
+    its citizen questionnaire: four queries that were a fifth of a submission's time at peak.
+    The entries live ``seconds`` at most, and the whole cache is emptied after any change made
+    through this process's admin pages or API, so a revoked code, a closed desk or a closed
+    campaign takes effect at once here and within ``seconds`` in the other app processes.
+    Invitations are never cached (each is single-use).
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._entries: dict[str, tuple[float, FormTarget]] = {}
+        self._lock = threading.Lock()
+
+    def desk_target(self, *, session: Session, code: str) -> FormTarget:
+        """``desk_target``, from memory while fresh."""
+        if self.seconds <= 0:
+            return desk_target(session=session, code=code)
+        key = desk_service.normalise_code(code)
+        now = self._clock()
+        found = self._entries.get(key)
+        if found is not None and found[0] > now:
+            return found[1]
+        target = desk_target(session=session, code=code)
+        target.questionnaire  # noqa: B018 - parsed while the version can still load its text
+        with self._lock:
+            if len(self._entries) >= CACHE_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (now + self.seconds, target)
+        return target
+
+    def clear(self) -> None:
+        """Forget everything (after a change through the admin pages or the API)."""
+        with self._lock:
+            self._entries.clear()
+
+
+CACHE_ENTRIES = 10_000  # desk codes a process remembers at most (a city has a few thousand)
 
 
 def link_target(*, session: Session, code: str) -> FormTarget:

@@ -1,0 +1,103 @@
+"""What desk codes open is remembered a few seconds per process, and forgotten after a change
+made through the admin pages."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from survey_service import db
+from survey_service.app import create_app
+from survey_service.models import Campaign, CampaignStatus, Desk, Role
+from survey_service.services import desks as desk_service
+from survey_service.services import forms as form_service
+from survey_service.settings import Settings
+from tests.factories import csrf_from, login, make_world
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _queries(engine: Engine) -> list[str]:
+    seen: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    return seen
+
+
+def test_a_desk_code_is_looked_up_once_while_fresh(engine: Engine) -> None:
+    world = make_world(engine)
+    clock = Clock()
+    cache = form_service.TargetCache(5.0, clock=clock)
+    seen = _queries(engine)
+    with Session(engine) as session:
+        first = cache.desk_target(session=session, code=world.code)
+        looked_up = len(seen)
+        again = cache.desk_target(session=session, code=world.code.lower())  # same code
+        assert again is first and len(seen) == looked_up and looked_up >= 3
+        clock.now += 5.1
+        later = cache.desk_target(session=session, code=world.code)
+    assert later is not first and len(seen) > looked_up
+    assert (later.desk.id, later.unit.id, later.version.id) == (
+        world.desk_id,
+        world.unit_id,
+        world.version_id,
+    )
+    assert later.questionnaire.id == "citizen"  # parsed while attached: usable when detached
+
+
+def test_zero_seconds_looks_up_every_time(engine: Engine) -> None:
+    world = make_world(engine)
+    cache = form_service.TargetCache(0)
+    with Session(engine) as session:
+        one = cache.desk_target(session=session, code=world.code)
+        two = cache.desk_target(session=session, code=world.code)
+    assert one is not two and one.desk.id == two.desk.id
+
+
+def test_a_code_rotated_on_the_admin_page_stops_at_once(engine: Engine, settings: Settings) -> None:
+    world = make_world(engine)
+    app = create_app(settings.model_copy(update={"form_cache_seconds": 60.0}), engine=engine)
+    with TestClient(app) as client:
+        assert client.get(f"/s/{world.code}").status_code == 200  # now remembered
+        login(client, engine, Role.COORDINATOR)
+        page = client.get(f"/admin/units/{world.unit_id}")
+        rotated = client.post(
+            f"/admin/desks/{world.desk_id}/rotate",
+            data={"csrf_token": csrf_from(page.text)},
+            follow_redirects=False,
+        )
+        assert rotated.status_code == 303
+        assert client.get(f"/s/{world.code}").status_code == 404  # forgotten, looked up again
+        with Session(engine) as session:
+            desk = session.get(Desk, world.desk_id)
+            assert desk is not None
+            fresh = desk_service.live_code(session=session, desk=desk).code
+        assert client.get(f"/s/{fresh}").status_code == 200
+
+
+def test_a_change_behind_the_apps_back_shows_once_the_entry_expires(
+    engine: Engine, settings: Settings
+) -> None:
+    """A campaign closed by another process (or the CLI): this process keeps accepting for at
+    most ``form_cache_seconds``."""
+    world = make_world(engine)
+    app = create_app(settings.model_copy(update={"form_cache_seconds": 60.0}), engine=engine)
+    clock = Clock()
+    app.state.form_targets = form_service.TargetCache(60.0, clock=clock)
+    with TestClient(app) as client:
+        assert client.get(f"/s/{world.code}").status_code == 200
+        with db.session_scope(engine) as session:
+            campaign = session.get(Campaign, world.campaign_id)
+            assert campaign is not None
+            campaign.status = CampaignStatus.CLOSED
+            session.add(campaign)
+        assert client.get(f"/s/{world.code}").status_code == 200  # still remembered
+        clock.now += 61
+        assert client.get(f"/s/{world.code}").status_code == 410
