@@ -592,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
             problems = [x for x in text.splitlines() if "Traceback" in x or "ERROR" in x]
             if problems:
                 print(f"\n{server.name}: {len(problems)} error lines in its log: {problems[0]}")
+                start = text.find(problems[0])
+                print(text[start : start + 4000])
     return 0 if met and lines else 1
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
@@ -29,13 +34,35 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_end, session, commit=False)
+        await _ended(session, commit=False)
         raise
-    await run_in_threadpool(_end, session, commit=True)
+    await _ended(session, commit=True)
     if request.method != "GET" and request.url.path.startswith(("/admin", "/api")):
         # a desk, a code, a unit or a campaign may have changed: what desk codes open is
         # looked up afresh in this process (the others follow within SURVEY_FORM_CACHE_SECONDS)
         request.app.state.form_targets.clear()
+
+
+SESSION_END_THREADS = 8
+_end_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _ended(session: Session, *, commit: bool) -> None:
+    """Commit or roll back and close in threads of their own, shielded from cancellation.
+
+    Own threads: when every request thread waits for a database connection, the connections
+    are held by sessions waiting to be closed; were the closing queued behind those threads,
+    nothing would move until the pool's timeout (seen at 500 concurrent clients). Shielded: a
+    client that hangs up must not leave a transaction, and SQLite's writer queue, open.
+    """
+    loop = asyncio.get_running_loop()
+    limiter = _end_limiters.get(loop)
+    if limiter is None:
+        limiter = _end_limiters[loop] = anyio.CapacityLimiter(SESSION_END_THREADS)
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(partial(_end, session, commit=commit), limiter=limiter)
 
 
 def _end(session: Session, *, commit: bool) -> None:
