@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Iterator
+
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,6 +15,8 @@ from sqlalchemy.engine import Engine
 
 from survey_service import db
 from survey_service.models import SQLModel
+from survey_service.settings import Settings
+from tests.conftest import PG_URL, REQUIRE_PG
 
 
 def test_migrated_schema_matches_the_models(engine: Engine) -> None:
@@ -38,9 +45,33 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path) -> N
     engine.dispose()
 
 
-def test_upgrading_a_first_release_database_keeps_its_data(tmp_path) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """An empty database: a SQLite file, or a new PostgreSQL schema (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    if not PG_URL:
+        if REQUIRE_PG:
+            pytest.fail("SURVEY_REQUIRE_POSTGRES=1 but SURVEY_TEST_POSTGRES_URL is not set")
+        pytest.skip("PostgreSQL tests need SURVEY_TEST_POSTGRES_URL")
+    base = Settings(database_url=PG_URL).resolved_database_url
+    schema = f"survey_old_{uuid.uuid4().hex[:10]}"
+    admin = db.make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def test_upgrading_a_first_release_database_keeps_its_data(empty_url: str) -> None:
     """A database made by the first migration, with answers in it, upgrades to head intact."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+    url = empty_url
     db.upgrade(url, "0001")
     engine = db.make_engine(url)
     with engine.begin() as conn:
@@ -77,5 +108,14 @@ def test_upgrading_a_first_release_database_keeps_its_data(tmp_path) -> None:
             sa.text("SELECT answers, flags, excluded, excluded_reason, stratum FROM responses")
         ).one()
     engine.dispose()
-    assert row.answers == '{"overall_satisfaction": 4}'
-    assert (row.flags, row.excluded, row.excluded_reason, row.stratum) == ("[]", 0, "", None)
+    answers = row.answers if isinstance(row.answers, dict) else json.loads(row.answers)
+    flags = row.flags if isinstance(row.flags, list) else json.loads(row.flags)
+    assert answers == {"overall_satisfaction": 4}
+    assert (flags, bool(row.excluded), row.excluded_reason, row.stratum) == ([], False, "", None)
+    check = db.make_engine(url)
+    with check.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes("responses")}
+    check.dispose()
+    assert version == ScriptDirectory.from_config(db.alembic_config(url)).get_current_head()
+    assert "ix_responses_desk_submitted" in indexes  # the newest migration ran too
