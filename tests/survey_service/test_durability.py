@@ -257,6 +257,11 @@ def test_acknowledged_answers_survive_sigkill_of_every_worker(
         assert len(rows) >= len(load.acknowledged)
         unexpected = stored - load.acknowledged - load.cut_off
         assert unexpected == set(), f"stored answers nobody sent or that were refused: {unexpected}"
+        print(  # shown with `pytest -s`; bench/README.md records a run
+            f"\ndurability[{engine.dialect.name}]: {len(load.acknowledged)} acknowledged, "
+            f"{load.in_flight_at_kill} in flight at the kill, {len(load.cut_off)} cut off, "
+            f"{len(rows)} stored after the crash, {len(lost)} lost, {len(duplicates)} duplicated"
+        )
         for row in rows:
             assert json.loads(row.answers_text) == expected, f"half-stored answers in {row.id}"
             assert (row.campaign_id, row.questionnaire_version_id, row.unit_id) == (
