@@ -7,6 +7,7 @@ which turns it into a failure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -99,13 +100,12 @@ def wait_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> 
     pytest.fail(f"survey serve was not healthy within 30 s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="module")
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def serve_demo(
+    root: Path, *, with_answers: bool = False, settings: dict[str, str] | None = None
 ) -> Iterator[Server]:
-    """The demo seeded into a fresh folder and served on a free port (with simulated answers,
-    analysis and PAR results only for modules that set ``DEMO_RESPONSES = True``)."""
-    root = tmp_path_factory.mktemp("browser")
+    """The demo seeded into ``root`` and served on a free port with ``settings`` (``SURVEY_*``
+    environment variables) added; stopped at the end."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {
@@ -113,8 +113,8 @@ def server(
         "SURVEY_VAR_DIR": str(root / "var"),
         "SURVEY_DATABASE_URL": "",  # the SQLite file under var/, which the tests read directly
         "SURVEY_PUBLIC_BASE_URL": base_url,
+        **(settings or {}),
     }
-    with_answers = getattr(request.module, "DEMO_RESPONSES", False)
     survey("demo", *(() if with_answers else ("--no-responses",)), env=env)
     log = root / "serve.log"
     script = Path(sys.executable).parent / "survey"
@@ -135,6 +135,19 @@ def server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """The demo seeded into a fresh folder and served on a free port (with simulated answers,
+    analysis and PAR results only for modules that set ``DEMO_RESPONSES = True``)."""
+    with serve_demo(
+        tmp_path_factory.mktemp("browser"),
+        with_answers=getattr(request.module, "DEMO_RESPONSES", False),
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,38 +37,15 @@ PREFIX = "par-survey:answers:"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """The demo served with room for one request at a time (a short queue, for speed)."""
-    root = tmp_path_factory.mktemp("browser-overload")
-    port = support.free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "SURVEY_VAR_DIR": str(root / "var"),
-        "SURVEY_DATABASE_URL": "",
-        "SURVEY_PUBLIC_BASE_URL": base_url,
-        "SURVEY_MAX_CONCURRENT_REQUESTS": "1",
-        "SURVEY_QUEUE_TIMEOUT": "0.5",
-        "SURVEY_OVERLOAD_RETRY_AFTER": "5",
-    }
-    support.survey("demo", "--no-responses", env=env)
-    log = root / "serve.log"
-    script = Path(sys.executable).parent / "survey"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(script), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        support.wait_healthy(base_url, process, log)  # /healthz is never limited
-        yield Server(base_url=base_url, var_dir=root / "var", env=env)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    with support.serve_demo(
+        tmp_path_factory.mktemp("browser-overload"),
+        settings={
+            "SURVEY_MAX_CONCURRENT_REQUESTS": "1",
+            "SURVEY_QUEUE_TIMEOUT": "0.5",
+            "SURVEY_OVERLOAD_RETRY_AFTER": "5",
+        },
+    ) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from survey_service.models import AnalysisRunPublic, ComparisonPublic, IndexPubl
 from survey_service.services import analysis as analysis_service
 from survey_service.services import audit, dashboards
 from survey_service.services import campaigns as campaign_service
-from survey_service.services import questionnaires as questionnaire_service
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -35,12 +34,7 @@ def analysis_page(
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
     run = analysis_service.latest_run(session=session, campaign_id=campaign_id)
     tables: list[dict[str, Any]] = []
-    titles = {
-        audience: {d.id: d.title for d in questionnaire_service.parsed(version).dimensions}
-        for audience, version in campaign_service.pinned_versions(
-            session=session, campaign=campaign
-        ).items()
-    }
+    titles = campaign_service.dimension_titles(session=session, campaign=campaign)
     lang = web.request_language(request)
     earlier = None
     if run is not None and run.id is not None:
@@ -351,12 +345,7 @@ def heatmap_page(
     own page: drawing every cell takes a second, which the analysis page should not wait for)."""
     campaign = campaign_service.get_campaign(session=session, campaign_id=campaign_id)
     run = analysis_service.get_run(session=session, campaign_id=campaign_id, run_id=None)
-    titles = {
-        a: {d.id: d.title for d in questionnaire_service.parsed(version).dimensions}
-        for a, version in campaign_service.pinned_versions(
-            session=session, campaign=campaign
-        ).items()
-    }
+    titles = campaign_service.dimension_titles(session=session, campaign=campaign)
     results = analysis_service.run_results(session=session, run_id=run.id or 0)
     tables = _tables(results, analysis_service.unit_names(session=session), measure, titles)
     table = next((t for t in tables if t["audience"] == audience), None)

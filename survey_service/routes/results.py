@@ -128,12 +128,7 @@ def results_unit(request: Request, year: Year, code: str, session: SessionDep) -
         .where(AnalysisResult.measure == "score")
         .order_by(col(AnalysisResult.audience), col(AnalysisResult.dimension))
     ).all()
-    dimension_titles = {
-        audience: {d.id: d.title for d in questionnaire_service.parsed(version).dimensions}
-        for audience, version in campaign_service.pinned_versions(
-            session=session, campaign=campaign
-        ).items()
-    }
+    dimension_titles = campaign_service.dimension_titles(session=session, campaign=campaign)
     lang = web.request_language(request)
 
     def shown_order(cell: AnalysisResult) -> tuple[str, int, str]:

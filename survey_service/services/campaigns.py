@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -15,6 +16,7 @@ from survey_service.models import (
     CampaignStatus,
     QuestionnaireVersion,
 )
+from survey_service.services import questionnaires as questionnaire_service
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving time in Viet Nam
 
@@ -124,6 +126,14 @@ def pinned_version(*, session: Session, campaign: Campaign, audience: str) -> Qu
             message_en=f"This campaign has no {audience} questionnaire.",
         )
     return version
+
+
+def dimension_titles(*, session: Session, campaign: Campaign) -> dict[str, dict[str, Any]]:
+    """Audience → dimension id → its title (vi/en), from the campaign's questionnaires."""
+    return {
+        audience: {d.id: d.title for d in questionnaire_service.parsed(version).dimensions}
+        for audience, version in pinned_versions(session=session, campaign=campaign).items()
+    }
 
 
 def pinned_versions(*, session: Session, campaign: Campaign) -> dict[str, QuestionnaireVersion]:
