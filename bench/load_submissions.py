@@ -165,12 +165,10 @@ def wait_ready(server: Server, path: str, timeout: float = 90.0) -> None:
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited:\n{server.log.read_text()[-3000:]}")
-        try:
+        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
             with urllib.request.urlopen(server.url + path, timeout=2) as reply:
                 if reply.status == 200:
                     return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
         time.sleep(0.3)
     raise RuntimeError(f"{server.name} not ready after {timeout:.0f} s")
 

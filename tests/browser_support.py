@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 import questionnaires as qn
+from tests.servers import free_port
 
 REQUIRE_BROWSER = os.environ.get("SURVEY_REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -66,13 +66,6 @@ class Server:
     @property
     def db_path(self) -> Path:
         return self.var_dir / "survey.db"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def survey(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

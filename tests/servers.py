@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,10 +154,8 @@ class Server:
 
     def kill(self) -> None:
         """SIGKILL the whole group at once (parent and every worker), then reap the parent."""
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.pgid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=STOP_TIMEOUT)
         self._wait_group_gone()
         self.stopped = True
@@ -166,19 +164,13 @@ class Server:
         """Stop the group with SIGTERM; SIGKILL what is left after STOP_TIMEOUT."""
         if self.stopped:
             return
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(self.pgid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            pass
         if self.members():
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(self.pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             self.process.wait(timeout=STOP_TIMEOUT)
         self._wait_group_gone()
         self.stopped = True

@@ -58,6 +58,7 @@ from survey_service.models import (
 )
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import questionnaires as questionnaire_service
+from survey_service.services import responses as response_service
 
 OFFICIAL = "official"
 RULE_DESIGN = "design_weights_nonresponse"
@@ -744,27 +745,19 @@ def _weight_columns(session: Session, campaign_id: int, version_ids: list[int]) 
     """Only the columns weighting needs, read in id-keyset batches of ``WEIGHT_BATCH`` rows."""
     strata: dict[str, int] = {}
     parts: list[tuple[np.ndarray, ...]] = []
-    last = 0
-    while True:
-        page = session.exec(
-            select(
-                Response.id,
-                Response.unit_id,
-                Response.desk_id,
-                Response.channel,
-                Response.stratum,
-                Response.design_weight,
-                Response.excluded,
-                Response.flags,
-            )
-            .where(Response.campaign_id == campaign_id)
-            .where(col(Response.questionnaire_version_id).in_(version_ids))
-            .where(col(Response.id) > last)
-            .order_by(col(Response.id))
-            .limit(WEIGHT_BATCH)
-        ).all()
-        if not page:
-            break
+    columns = (
+        Response.id,
+        Response.unit_id,
+        Response.desk_id,
+        Response.channel,
+        Response.stratum,
+        Response.design_weight,
+        Response.excluded,
+        Response.flags,
+    )
+    for page in response_service.pages(
+        session, columns, campaign_id=campaign_id, version_ids=version_ids, size=WEIGHT_BATCH
+    ):
         ids, units, desks, channels, stratum, design, excluded, flags = zip(*page, strict=True)
         size = len(page)
         parts.append(
@@ -780,15 +773,14 @@ def _weight_columns(session: Session, campaign_id: int, version_ids: list[int]) 
                 np.fromiter((bool(f) for f in flags), bool, size),
             )
         )
-        last = page[-1][0]
         del page, ids, units, desks, channels, stratum, design, excluded, flags
     kinds = (np.int64, np.int64, np.int64, bool, np.int64, np.float64, bool, bool, bool)
-    columns = [
+    joined = [
         np.concatenate([p[n] for p in parts]) if parts else np.zeros(0, kind)
         for n, kind in enumerate(kinds)
     ]
     parts.clear()
-    return _Columns(*columns, names=list(strata))
+    return _Columns(*joined, names=list(strata))
 
 
 def _kept(columns: _Columns, policy: ExclusionPolicy) -> np.ndarray:

@@ -128,6 +128,15 @@ def pinned_version(*, session: Session, campaign: Campaign, audience: str) -> Qu
     return version
 
 
+def year_before(*, session: Session, campaign: Campaign) -> list[int]:
+    """The ids of the campaigns a year before ``campaign`` (what year-over-year changes use)."""
+    return [
+        int(c)
+        for c in session.exec(select(Campaign.id).where(Campaign.year == campaign.year - 1))
+        if c is not None
+    ]
+
+
 def dimension_titles(*, session: Session, campaign: Campaign) -> dict[str, dict[str, Any]]:
     """Audience → dimension id → its title (vi/en), from the campaign's questionnaires."""
     return {

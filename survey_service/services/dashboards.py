@@ -221,11 +221,7 @@ def earlier_run(*, session: Session, campaign: Campaign, measure: str) -> Earlie
     """The sub-indices of the campaign a year before ``campaign``: the run its published PAR
     computation used, else its latest run. Suppressed cells (estimate None) are left out, so a
     hidden number never reappears as a change."""
-    earlier = [
-        c.id
-        for c in session.exec(select(Campaign).where(Campaign.year == campaign.year - 1)).all()
-        if c.id is not None
-    ]
+    earlier = campaign_service.year_before(session=session, campaign=campaign)
     if not earlier:
         return None
     published = session.exec(

@@ -36,6 +36,7 @@ from survey_service.services import analysis as analysis_service
 from survey_service.services import campaigns as campaign_service
 from survey_service.services import par as par_service
 from survey_service.services import questionnaires as questionnaire_service
+from survey_service.services import responses as response_service
 from survey_service.services.campaigns import VIETNAM
 
 KINDS = ("responses", "indices", "par")
@@ -467,30 +468,21 @@ def _response_rows(
     known = {v.id: v for v in versions}
     rules = weights.rules if weights is not None else []
     width = len(layout.variables)
-    last = 0
-    while True:
-        page = session.exec(
-            select(
-                Response.id,
-                Response.unit_id,
-                Response.desk_id,
-                Response.channel,
-                Response.language,
-                Response.submitted_at,
-                Response.questionnaire_version_id,
-                Response.flags,
-                Response.excluded,
-                Response.answers,
-            )
-            .where(Response.campaign_id == campaign_id)
-            .where(col(Response.questionnaire_version_id).in_(version_ids))
-            .where(col(Response.id) > last)
-            .where(col(Response.id) <= upto)
-            .order_by(col(Response.id))
-            .limit(PAGE)
-        ).all()
-        if not page:
-            return
+    columns = (
+        Response.id,
+        Response.unit_id,
+        Response.desk_id,
+        Response.channel,
+        Response.language,
+        Response.submitted_at,
+        Response.questionnaire_version_id,
+        Response.flags,
+        Response.excluded,
+        Response.answers,
+    )
+    for page in response_service.pages(
+        session, columns, campaign_id=campaign_id, version_ids=version_ids, size=PAGE, upto=upto
+    ):
         if weights is not None:
             values, codes = weights.lookup(np.fromiter((r[0] for r in page), np.int64, len(page)))
             found = [
@@ -522,7 +514,6 @@ def _response_rows(
             for start, fill in layout.fills[vid]:
                 fill(row, start, answers or {})
             yield row
-        last = page[-1][0]
 
 
 # --- indices and PAR results -------------------------------------------------------------------

@@ -412,8 +412,7 @@ def _result(group: str, unit: Unit, score: par.UnitScore) -> dict[str, Any]:
 
 def _previous(session: Session, campaign: Campaign) -> dict[str, float] | None:
     """Each unit's index in last year's campaign (its published computation, else its latest)."""
-    earlier = session.exec(select(Campaign).where(Campaign.year == campaign.year - 1)).all()
-    ids = [c.id for c in earlier]
+    ids = campaign_service.year_before(session=session, campaign=campaign)
     if not ids:
         return None
     rows = session.exec(

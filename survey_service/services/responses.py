@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,6 +174,36 @@ def _insert_once(*, session: Session, values: dict[str, Any]) -> int | None:
         .returning(table.c.id)
     )
     return session.execute(statement).scalar_one_or_none()
+
+
+def pages(
+    session: Session,
+    columns: Sequence[Any],
+    *,
+    campaign_id: int,
+    version_ids: Sequence[int | None],
+    size: int,
+    upto: int | None = None,
+) -> Iterator[Sequence[Any]]:
+    """A campaign's responses of ``version_ids`` as rows of ``columns`` (``Response.id`` first),
+    in id order, ``size`` rows a page by id keyset (never an OFFSET, never the whole table in
+    memory); up to id ``upto`` when given."""
+    last = 0
+    while True:
+        statement = (
+            select(*columns)
+            .where(Response.campaign_id == campaign_id)
+            .where(col(Response.questionnaire_version_id).in_(version_ids))
+            .where(col(Response.id) > last)
+        )
+        if upto is not None:
+            statement = statement.where(col(Response.id) <= upto)
+        page = session.exec(statement.order_by(col(Response.id)).limit(size)).all()
+        if not page:
+            return
+        last = page[-1][0]
+        yield page
+        del page  # not held while the next page is read (the callers drop theirs too)
 
 
 def list_responses(
