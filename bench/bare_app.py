@@ -6,12 +6,19 @@ answers 303 to a fixed ``Location`` (what an accepted submission answers). Serve
 loop and HTTP implementation — uvloop and httptools when installed — no proxy headers, the same
 log level), so the real app's rate over this one is the share of the ceiling it reaches.
 
+With ``--busy-ms N`` every request first spends N ms of CPU (a busy loop holding the GIL, as
+a Python handler does): the best any handler of that cost can do under the same server, in
+throughput and in p99 latency once the clients outnumber what the cores can serve.
+
     .venv/bin/python bench/bare_app.py --port 8099 --workers 2
+    .venv/bin/python bench/bare_app.py --port 8098 --workers 2 --busy-ms 1
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +27,7 @@ GET_HEADERS = [
     (b"content-type", b"text/html; charset=utf-8"),
     (b"content-length", str(len(PAGE)).encode()),
 ]
+BUSY_SECONDS = float(os.environ.get("BARE_BUSY_MS", "0")) / 1000  # set by --busy-ms
 POST_HEADERS = [
     (b"location", b"/s/BARE/thanks?lang=vi"),
     (b"content-length", b"0"),
@@ -38,6 +46,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                 return
     if scope["type"] != "http":
         return
+    if BUSY_SECONDS:
+        until = time.perf_counter() + BUSY_SECONDS
+        while time.perf_counter() < until:
+            pass
     method = scope["method"]
     if method == "POST":
         more = True
@@ -64,7 +76,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--busy-ms", type=float, default=0, help="CPU spent per request")
     args = parser.parse_args()
+    os.environ["BARE_BUSY_MS"] = str(args.busy_ms)  # the workers are started with it
     # The same call as survey_service.cli.cmd_serve, with this app instead of create_app.
     uvicorn.run(
         "bare_app:app",

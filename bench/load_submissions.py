@@ -456,6 +456,24 @@ def get_table(rows: list[tuple[str, int, Round, Round]]) -> list[str]:
     return lines
 
 
+def busy_table(rows: list[tuple[int, Round, Round | None]]) -> list[str]:
+    lines = [
+        "| clients | POST req/s | POST p50 ms | POST p99 ms | GET req/s | GET p50 ms "
+        "| GET p99 ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for clients, post, get in rows:
+        cells = [fmt_rate(post.count("303") / post.seconds), f"{post.p50_ms:.1f}"]
+        cells += [f"{post.p99_ms:.1f}"]
+        if get is not None:
+            cells += [fmt_rate(get.count("200") / get.seconds), f"{get.p50_ms:.1f}"]
+            cells += [f"{get.p99_ms:.1f}"]
+        else:
+            cells += ["—"] * 3
+        lines.append(f"| {clients} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def verdicts(rows: list[tuple[str, int, Round, Round]]) -> tuple[list[str], bool]:
     lines, met = [], True
     for kind, clients, ours, bare in rows:
@@ -490,6 +508,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="warning", help="uvicorn's, for every server")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-get", action="store_true", help="skip the form page rounds")
+    parser.add_argument(
+        "--busy-ms",
+        type=float,
+        default=1.0,
+        help="also measure a bare app spending this much CPU a request (0: not)",
+    )
     args = parser.parse_args(argv)
     connections = [int(x) for x in args.connections.split(",") if x.strip()]
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
@@ -531,6 +555,26 @@ def main(argv: list[str] | None = None) -> int:
         servers.append(bare)
         stack.callback(bare.stop)
         wait_ready(bare, "/")
+        busy = None
+        if args.busy_ms > 0:
+            busy = start_server(
+                "bare-busy",
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve().parent / "bare_app.py"),
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    args.log_level,
+                    "--busy-ms",
+                    str(args.busy_ms),
+                ],
+                clean_env({}),
+                logs,
+            )
+            servers.append(busy)
+            stack.callback(busy.stop)
+            wait_ready(busy, "/")
         for kind in kinds:
             if kind == "sqlite":
                 url = sqlite_url(tmp)
@@ -553,9 +597,18 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.no_get:
                     get_round(warm_url, target, 10, args.threads, args.warmup)
 
+        busy_rows: list[tuple[int, Round, Round | None]] = []
         for clients in connections:
             bare_post = post_round(bare.url, first, clients, args.threads, seconds, None)
             time.sleep(args.pause)
+            if busy is not None:
+                busy_post = post_round(busy.url, first, clients, args.threads, seconds, None)
+                time.sleep(args.pause)
+                busy_get = None
+                if not args.no_get:
+                    busy_get = get_round(busy.url, first, clients, args.threads, seconds)
+                    time.sleep(args.pause)
+                busy_rows.append((clients, busy_post, busy_get))
             bare_get = None
             if not args.no_get:
                 bare_get = get_round(bare.url, first, clients, args.threads, seconds)
@@ -582,6 +635,9 @@ def main(argv: list[str] | None = None) -> int:
         if get_rows:
             print("\nForm pages (GET /s/{code}, Accept-Encoding: gzip):\n")
             print("\n".join(get_table(get_rows)))
+        if busy_rows:
+            print(f"\nA bare app spending {args.busy_ms:g} ms of CPU per request (same server):\n")
+            print("\n".join(busy_table(busy_rows)))
         lines, met = verdicts(post_rows)
         print(f"\nTargets at {TARGET_CLIENTS} clients:")
         print("\n".join(lines) if lines else f"- (no round at {TARGET_CLIENTS} clients)")

@@ -6,17 +6,22 @@ Works without JavaScript: paging, skip logic and validation happen on the server
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import re
 import secrets
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import questionnaires as qn
 from survey_service import clients, i18n, ratelimit, web
-from survey_service.deps import FormDep, SessionDep
-from survey_service.errors import Gone
+from survey_service.deps import FormDep, SessionDep, read_form
+from survey_service.errors import DomainError, Gone
 from survey_service.models import Draft, Unit
 from survey_service.services import desks as desk_service
 from survey_service.services import drafts as draft_service
@@ -24,6 +29,7 @@ from survey_service.services import form_links as link_service
 from survey_service.services import forms as form_service
 from survey_service.services import invitations as invitation_service
 from survey_service.services import responses as response_service
+from survey_service.submission_writer import SubmissionWriter
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,12 +50,11 @@ BROWSER_COOKIE = "survey_browser"
 HONEYPOT = "website"
 
 
-def _with_draft_cookie(
-    response: Response, request: Request, target: form_service.FormTarget, draft: Draft | None
-) -> Response:
-    secure = request.app.state.settings.secure_cookies
+def _with_browser_cookie(response: Response, request: Request) -> bool:
+    """Give a browser without one its random id (only ever stored as a keyed hash, for the
+    repeat-browser flag); returns whether cookies are marked secure."""
+    secure: bool = request.app.state.settings.secure_cookies
     if BROWSER_COOKIE not in request.cookies:
-        # A random id of this browser, only ever stored as a keyed hash (repeat detection).
         response.set_cookie(
             BROWSER_COOKIE,
             secrets.token_urlsafe(18),
@@ -59,6 +64,13 @@ def _with_draft_cookie(
             secure=secure,
             path="/",
         )
+    return secure
+
+
+def _with_draft_cookie(
+    response: Response, request: Request, target: form_service.FormTarget, draft: Draft | None
+) -> Response:
+    secure = _with_browser_cookie(response, request)
     if draft is None or not draft_service.is_stored(draft):
         response.delete_cookie(draft_service.COOKIE, path=target.base_path)
     else:
@@ -134,9 +146,33 @@ def _render_page(
         "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
         "started": request.app.state.signer.stamp(),
     }
+    if draft is None and not errors and not answers and index == 0 and target.unit is not None:
+        # A fresh desk form is the same page for everyone at the desk but for its submission
+        # id and start stamp: rendered once with slots for them, then only filled in.
+        ctx |= {"submission_id": SUBMISSION_SLOT, "started": STARTED_SLOT}
+        page_html = bytes(web.render(request, "public/form.html", ctx, lang=lang).body).decode()
+        cache: form_service.TargetCache = request.app.state.form_targets
+        cache.keep_page(target, _variant(target.unit, lang), page_html)
+        return _fresh_page(request, target, page_html)
     status = 422 if errors else 200
     response = web.render(request, "public/form.html", ctx, status_code=status, lang=lang)
     return _with_draft_cookie(response, request, target, draft)
+
+
+SUBMISSION_SLOT = secrets.token_urlsafe(24)  # stand-ins no page text can contain
+STARTED_SLOT = secrets.token_urlsafe(24)
+
+
+def _variant(unit: Unit, lang: str) -> str:
+    return f"{unit.id}:{lang}"
+
+
+def _fresh_page(request: Request, target: form_service.FormTarget, page_html: str) -> Response:
+    """A fresh form page from its rendered text: a submission id and a start stamp of its own."""
+    filled = page_html.replace(SUBMISSION_SLOT, secrets.token_urlsafe(18)).replace(
+        STARTED_SLOT, request.app.state.signer.stamp()
+    )
+    return _with_draft_cookie(HTMLResponse(filled), request, target, None)
 
 
 def _show(request: Request, session: Session, target: form_service.FormTarget) -> Response:
@@ -193,6 +229,32 @@ def _rate_limit(request: Request, target: form_service.FormTarget) -> None:
     ratelimit.check(limiter, "form-code:" + target.key, settings.rate_limit_per_desk, 60)
 
 
+def _submission(
+    request: Request,
+    target: form_service.FormTarget,
+    unit: Unit,
+    lang: str,
+    started_at: dt.datetime | None,
+    honeypot: bool,
+) -> response_service.Submission:
+    assert unit.id is not None
+    address = clients.address_bucket(clients.request_client(request))
+    return response_service.Submission(
+        campaign=target.campaign,
+        version=target.version,
+        unit_id=unit.id,
+        desk_id=target.desk.id if target.desk else None,
+        channel=target.channel,
+        language=lang,
+        started_at=started_at,
+        client_hash=_hash(request, "response-client", address),
+        browser_hash=_hash(request, "response-browser", request.cookies.get(BROWSER_COOKIE)),
+        honeypot=honeypot,
+        stratum=target.stratum,
+        design_weight=target.design_weight,
+    )
+
+
 def _submit(
     request: Request,
     session: Session,
@@ -204,25 +266,9 @@ def _submit(
     lang: str,
     honeypot: bool,
 ) -> Response:
-    assert unit.id is not None
-    address = clients.address_bucket(clients.request_client(request))
-    submission = response_service.Submission(
-        campaign=target.campaign,
-        version=target.version,
-        unit_id=unit.id,
-        desk_id=target.desk.id if target.desk else None,
-        channel=target.channel,
-        language=lang,
-        started_at=draft.started_at,
-        client_hash=_hash(request, "response-client", address),
-        browser_hash=_hash(request, "response-browser", request.cookies.get(BROWSER_COOKIE)),
-        honeypot=honeypot,
-        stratum=target.stratum,
-        design_weight=target.design_weight,
-    )
     response_service.submit(
         session=session,
-        submission=submission,
+        submission=_submission(request, target, unit, lang, draft.started_at, honeypot),
         client_submission_id=draft.submission_id,
         raw=answers,
         context=form_service.context(unit),
@@ -353,9 +399,168 @@ def desk_form(request: Request, code: str, session: SessionDep) -> Response:
 
 
 @router.post("/s/{code}")
-def desk_post(request: Request, code: str, session: SessionDep, form: FormDep) -> Response:
-    """A page of answers for the desk form: next, back, save or submit."""
+async def desk_post(request: Request, code: str, session: SessionDep, form: FormDep) -> Response:
+    """A page of answers for the desk form: next, back, save or submit.
+
+    The common case at a desk, the one-page citizen form submitted complete, takes the
+    :func:`_in_one_go` lane; everything else goes the usual way in a worker thread.
+    """
+    cache: form_service.TargetCache = request.app.state.form_targets
+    target = cache.peek(code)
+    if target is None and cache.seconds > 0:  # looked up (and remembered) in a worker thread
+        target = await run_in_threadpool(_look_up, request, code)
+    if target is not None:
+        stored = await _in_one_go(request, target, form)
+        if stored is not None:
+            return stored
+    return await run_in_threadpool(_desk_post, request, session, code, form)
+
+
+def _look_up(request: Request, code: str) -> form_service.FormTarget:
+    """What ``code`` opens, in a session of its own that gives its connection back at once:
+    the request's would hold one while its submission waits for the group commit, and with
+    enough such requests the writer would find the pool empty (seen: a standstill at 100
+    clients)."""
+    with Session(request.app.state.engine) as session:
+        return _desk_target(request, session, code)
+
+
+class DeskLane:
+    """ASGI middleware: the desk-QR requests that need nothing of FastAPI, answered before its
+    routing and dependency solving (half of such a request's time once storing went to the
+    group commit): a fresh form page from its kept text (:func:`_kept_page`), and a form
+    submitted complete that :func:`_in_one_go` takes.
+
+    Only when nothing could call for an error page from FastAPI's handlers: the desk code must
+    be remembered (else FastAPI's route looks it up, with its 404 or 410), and for submissions
+    the rate limits off (a refusal is FastAPI's 429); the answer is otherwise the very same.
+    Anything else goes on to FastAPI, with the body read so far given again. Installed inside
+    the body limit, the overload guard and the security headers, so those hold as for every
+    request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = DESK_PATH.match(scope["path"]) if scope["type"] == "http" else None
+        if found is None or scope["method"] not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        if scope["method"] == "GET":
+            page = _kept_page(request, found.group(1))
+            await (page(scope, receive, send) if page else self.app(scope, receive, send))
+            return
+        settings = request.app.state.settings
+        target = request.app.state.form_targets.peek(found.group(1))
+        if target is None or settings.rate_limit_per_address or settings.rate_limit_per_desk:
+            await self.app(scope, receive, send)
+            return
+        try:
+            form = await read_form(request)
+        except DomainError:  # FastAPI's route reads it again and answers with the error page
+            form = None
+        answered = None if form is None else await _in_one_go(request, target, form)
+        if answered is not None:
+            await answered(scope, receive, send)
+            return
+        body = await request.body()
+        replayed = False
+
+        async def again() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, again, send)
+
+
+DESK_PATH = re.compile(r"^/s/([^/]+)$")
+
+
+def _kept_page(request: Request, code: str) -> Response | None:
+    """The fresh form page of a remembered desk code, from its kept text; None when there is
+    a draft to resume or no kept page (FastAPI's route renders it, and keeps it)."""
+    target = request.app.state.form_targets.peek(code)
+    if target is None or target.unit is None or request.cookies.get(draft_service.COOKIE):
+        return None
+    cache: form_service.TargetCache = request.app.state.form_targets
+    page_html = cache.page(target, _variant(target.unit, web.request_language(request)))
+    if page_html is None:
+        return None
+    _refresh_soon(request, code)
+    return _fresh_page(request, target, page_html)
+
+
+_refreshes: set[asyncio.Future[None]] = set()  # held until done (the loop keeps weak ones)
+
+
+def _refresh_soon(request: Request, code: str) -> None:
+    """Look a desk code in use up again in the background before it expires."""
+    cache: form_service.TargetCache = request.app.state.form_targets
+    if cache.refresh_due(code):
+        engine = request.app.state.engine
+        running = asyncio.get_running_loop().run_in_executor(None, _refresh, engine, cache, code)
+        _refreshes.add(running)
+        running.add_done_callback(_refreshes.discard)
+
+
+def _refresh(engine: Any, cache: form_service.TargetCache, code: str) -> None:
+    with Session(engine) as session:
+        cache.refresh(session=session, code=code)
+
+
+def _desk_post(request: Request, session: Session, code: str, form: Any) -> Response:
     return _post(request, session, _desk_target(request, session, code), form)
+
+
+async def _in_one_go(
+    request: Request, target: form_service.FormTarget, form: Any
+) -> Response | None:
+    """A one-page form answered in one go and submitted complete, with no draft to resume (how
+    citizens answer at a desk): checked in the event loop and stored by the process's group
+    commit (``survey_service/submission_writer.py``), with no thread trip or transaction of its
+    own. None for anything else (a page, a draft, an autosave, a unit to pick, answers with
+    errors, a malformed submission id): the usual path answers those, as before.
+
+    A repeat of a stored submission is stored no second time (the INSERT … ON CONFLICT DO
+    NOTHING sees it) and is thanked like the first.
+    """
+    _refresh_soon(request, target.code)
+    unit, q = target.unit, target.questionnaire
+    posted_sid = str(form.get("submission_id") or "")
+    if (
+        unit is None
+        or target.invitation_id is not None
+        or q.layout is not qn.Layout.ONE_PAGE
+        or str(form.get("action") or "submit") != "submit"
+        or str(form.get("page") or form_service.ALL) != form_service.ALL
+        or form.get("draft")
+        or request.cookies.get(draft_service.COOKIE)
+        or not response_service.SUBMISSION_ID.match(posted_sid)
+    ):
+        return None
+    ctx_vars = form_service.context(unit)
+    items = form_service.page_items(form_service.page_sections(q, form_service.ALL, {}, ctx_vars))
+    posted = qn.from_form(q, lambda name: [str(v) for v in form.getlist(name)], items)
+    clean, errors = qn.check_answers(q, posted, ctx_vars)
+    if errors:
+        return None
+    settings = request.app.state.settings
+    if settings.rate_limit_per_address > 0 or settings.rate_limit_per_desk > 0:
+        await run_in_threadpool(_rate_limit, request, target)  # the database or Redis counts
+    lang = i18n.pick_language(str(form.get("lang") or web.request_language(request)))
+    started = request.app.state.signer.stamped_time(str(form.get("started") or ""))
+    honeypot = bool(str(form.get(HONEYPOT) or "").strip())
+    submission = _submission(request, target, unit, lang, started, honeypot)
+    writer: SubmissionWriter = request.app.state.submission_writer
+    await writer.store(response_service.prepare(submission, posted_sid, q, clean))
+    redirect = RedirectResponse(f"{target.base_path}/thanks?lang={lang}", status_code=303)
+    _with_browser_cookie(redirect, request)  # no draft cookie came, so none to delete
+    return redirect
 
 
 def _desk_target(request: Request, session: Session, code: str) -> form_service.FormTarget:

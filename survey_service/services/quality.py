@@ -7,7 +7,8 @@ may exclude flagged responses, and the analysis records which exclusion policy i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlmodel import Session, col, select
 
 import questionnaires as qn
 from survey_service import errors
-from survey_service.models import Response, utcnow
+from survey_service.models import Response
 
 TOO_FAST = "too_fast"
 STRAIGHT_LINING = "straight_lining"
@@ -57,61 +58,110 @@ def _straight_lining(q: qn.Questionnaire, answers: Mapping[str, Any]) -> bool:
     return len(scale) >= STRAIGHT_LINE_MIN_ITEMS and len(set(scale)) == 1
 
 
-def _count(session: Session, *where: Any) -> int:
-    return int(session.exec(select(func.count()).select_from(Response).where(*where)).one())
-
-
-def _desk_burst(session: Session, desk_id: int | None, now: dt.datetime) -> bool:
-    if desk_id is None:
-        return False
-    recent = _count(
-        session, Response.desk_id == desk_id, col(Response.submitted_at) >= now - BURST_WINDOW
-    )
-    if recent + 1 < BURST_MIN:
-        return False
-    week_start = now - dt.timedelta(days=7)
-    week = _count(
-        session,
-        Response.desk_id == desk_id,
-        col(Response.submitted_at) >= week_start,
-        col(Response.submitted_at) < now - BURST_WINDOW,
-    )
-    usual = week / (dt.timedelta(days=7) / BURST_WINDOW)
-    return recent + 1 >= BURST_FACTOR * max(usual, 1.0)
-
-
-def _repeat_browser(session: Session, signals: Signals, now: dt.datetime) -> bool:
-    if signals.browser_hash is None:
-        return False
-    earlier = session.exec(
-        select(Response.id)
-        .where(
-            Response.campaign_id == signals.campaign_id,
-            Response.browser_hash == signals.browser_hash,
-            col(Response.submitted_at) >= now - REPEAT_WINDOW,
-        )
-        .limit(1)  # one is enough: no count of a busy shared phone's every answer
-    ).first()
-    return earlier is not None
-
-
-def flags_for(
-    *,
-    session: Session,
+def answer_flags(
     questionnaire: qn.Questionnaire,
     answers: Mapping[str, Any],
     signals: Signals,
-) -> list[str]:
-    """The flags a new response earns, in the order of :data:`FLAGS`."""
-    now = utcnow()
+    now: dt.datetime,
+) -> set[str]:
+    """The flags a new response earns from itself: its timing, its answers, the honeypot."""
     raised = {
         TOO_FAST: _too_fast(answers, signals.started_at, now),
         STRAIGHT_LINING: _straight_lining(questionnaire, answers),
-        DESK_BURST: _desk_burst(session, signals.desk_id, now),
-        REPEAT_BROWSER: _repeat_browser(session, signals, now),
         HONEYPOT: signals.honeypot,
     }
-    return [flag for flag in FLAGS if raised[flag]]
+    return {flag for flag, up in raised.items() if up}
+
+
+def history_flags(session: Session, batch: Sequence[Signals], now: dt.datetime) -> list[set[str]]:
+    """The flags new responses earn from what is already stored (a burst at their desk, a
+    browser that answered within the day), for responses stored together in this order.
+
+    Each is judged as if they were stored one after another: against the stored responses and
+    the ones before it in ``batch``. Two or three queries serve the whole batch (the group
+    commit of one-shot submissions stores dozens at a time).
+    """
+    bursts = _desk_bursts(session, [s.desk_id for s in batch], now)
+    repeats = _repeat_browsers(session, batch, now)
+    return [
+        ({DESK_BURST} if burst else set()) | ({REPEAT_BROWSER} if repeat else set())
+        for burst, repeat in zip(bursts, repeats, strict=True)
+    ]
+
+
+def ordered(raised: set[str]) -> list[str]:
+    """Flags in the order of :data:`FLAGS` (how they are stored and shown)."""
+    return [flag for flag in FLAGS if flag in raised]
+
+
+def _desk_bursts(session: Session, desks: Sequence[int | None], now: dt.datetime) -> list[bool]:
+    """Whether each new response makes a burst at its desk: at least ``BURST_MIN`` answers in
+    ``BURST_WINDOW`` (itself and the batch's earlier ones included), and ``BURST_FACTOR`` times
+    the desk's usual rate over the 7 days before the window."""
+    known = sorted({d for d in desks if d is not None})
+    if not known:
+        return [False] * len(desks)
+    window = now - BURST_WINDOW
+    recent = _counts_by_desk(
+        session, col(Response.desk_id).in_(known), col(Response.submitted_at) >= window
+    )
+    counts: list[int] = []
+    before: Counter[int] = Counter()
+    for desk in desks:
+        if desk is None:
+            counts.append(0)
+            continue
+        before[desk] += 1
+        counts.append(recent.get(desk, 0) + before[desk])  # this one and those before it
+    pairs = zip(desks, counts, strict=True)
+    busy = sorted({d for d, n in pairs if d is not None and n >= BURST_MIN})
+    week: dict[int, int] = {}
+    if busy:
+        week = _counts_by_desk(
+            session,
+            col(Response.desk_id).in_(busy),
+            col(Response.submitted_at) >= now - dt.timedelta(days=7),
+            col(Response.submitted_at) < window,
+        )
+    usual_share = dt.timedelta(days=7) / BURST_WINDOW
+    return [
+        desk is not None
+        and n >= BURST_MIN
+        and n >= BURST_FACTOR * max(week.get(desk, 0) / usual_share, 1.0)
+        for desk, n in zip(desks, counts, strict=True)
+    ]
+
+
+def _counts_by_desk(session: Session, *where: Any) -> dict[int, int]:
+    rows = session.exec(
+        select(Response.desk_id, func.count()).where(*where).group_by(col(Response.desk_id))
+    ).all()
+    return {int(desk): int(n) for desk, n in rows if desk is not None}
+
+
+def _repeat_browsers(session: Session, batch: Sequence[Signals], now: dt.datetime) -> list[bool]:
+    """Whether each new response comes from a browser that answered the same campaign within
+    ``REPEAT_WINDOW`` (a stored response, or an earlier one in the batch)."""
+    wanted = {(s.campaign_id, s.browser_hash) for s in batch if s.browser_hash is not None}
+    seen: set[tuple[int, str]] = set()
+    if wanted:
+        rows = session.exec(
+            select(Response.campaign_id, Response.browser_hash)
+            .where(
+                col(Response.campaign_id).in_(sorted({c for c, _ in wanted})),
+                col(Response.browser_hash).in_(sorted({h for _, h in wanted})),
+                col(Response.submitted_at) >= now - REPEAT_WINDOW,
+            )
+            .distinct()
+        ).all()
+        seen = {(c, h) for c, h in rows if h is not None}
+    repeats: list[bool] = []
+    for s in batch:
+        key = (s.campaign_id, s.browser_hash) if s.browser_hash is not None else None
+        repeats.append(key is not None and key in seen)
+        if key is not None:
+            seen.add(key)
+    return repeats
 
 
 def flagged(*, session: Session, campaign_id: int, limit: int = 500) -> list[Response]:

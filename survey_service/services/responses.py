@@ -70,6 +70,22 @@ def check_submission_id(value: str | None) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A checked response ready to be stored: its row, less what is settled at storing time
+    (the time stamp and the flags that depend on the responses stored before it)."""
+
+    values: dict[str, Any]
+    signals: quality.Signals
+    flags: frozenset[str]  # earned from itself (timing, answers, honeypot)
+    anonymous: bool
+
+    @property
+    def client_submission_id(self) -> str:
+        """The submission id it is stored under once."""
+        return str(self.values["client_submission_id"])
+
+
 def submit(
     *,
     session: Session,
@@ -96,7 +112,32 @@ def submit(
         if existing is not None:
             return Stored(existing, created=False)
         raise
-    values = _row(session, submission, questionnaire, answers) | {
+    prepared = prepare(submission, client_submission_id, questionnaire, answers)
+    return store(session=session, batch=[prepared])[0]
+
+
+def prepare(
+    submission: Submission,
+    client_submission_id: str,
+    questionnaire: qn.Questionnaire,
+    answers: dict[str, Any],
+) -> Prepared:
+    """The row of checked ``answers``; for officials only what cannot point to a person.
+
+    An official's answer keeps the day it was given, not the time (set by :func:`store`), and
+    no address or browser hash, so it cannot be joined to an invitation, a log line or a login
+    by time or device. No I/O: this runs in the event loop for the one-shot desk submissions.
+    """
+    assert submission.campaign.id is not None
+    anonymous = submission.anonymous
+    signals = quality.Signals(
+        campaign_id=submission.campaign.id,
+        desk_id=submission.desk_id,
+        started_at=submission.started_at,
+        browser_hash=None if anonymous else submission.browser_hash,
+        honeypot=submission.honeypot,
+    )
+    values: dict[str, Any] = {
         "campaign_id": submission.campaign.id,
         "questionnaire_version_id": submission.version.id,
         "unit_id": submission.unit_id,
@@ -105,13 +146,63 @@ def submit(
         "language": submission.language,
         "answers": answers,
         "client_submission_id": client_submission_id,
+        "stratum": submission.stratum,
+        "design_weight": submission.design_weight,
+        # every row has every column, so a batch is one executemany
+        "excluded": submission.honeypot,
+        "excluded_reason": "honeypot field filled in (a robot)" if submission.honeypot else "",
+        "started_at": None if anonymous else submission.started_at,
+        "client_hash": None if anonymous else submission.client_hash,
+        "browser_hash": None if anonymous else submission.browser_hash,
     }
-    new_id = _insert_once(session=session, values=values)
-    if new_id is None:  # a concurrent request with the same id won the race
-        found = _by_submission_id(session=session, client_submission_id=client_submission_id)
-        assert found is not None
-        return Stored(found, created=False)
-    return Stored(new_id, created=True)
+    flags = quality.answer_flags(questionnaire, answers, signals, utcnow())
+    return Prepared(values, signals, frozenset(flags), anonymous)
+
+
+def store(*, session: Session, batch: Sequence[Prepared]) -> list[Stored]:
+    """Store prepared responses, each once per client submission id, in the caller's
+    transaction: one INSERT … ON CONFLICT DO NOTHING for the whole batch (atomic under
+    concurrency on both databases), the history flags judged as if stored one by one.
+
+    A repeat (stored before, or earlier in the batch) stores nothing and gets the first
+    response's id with ``created=False``.
+    """
+    now = utcnow()
+    later = quality.history_flags(session, [p.signals for p in batch], now)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = [
+        p.values | {"flags": quality.ordered(set(p.flags) | more), "submitted_at": day}
+        if p.anonymous
+        else p.values | {"flags": quality.ordered(set(p.flags) | more), "submitted_at": now}
+        for p, more in zip(batch, later, strict=True)
+    ]
+    table = Response.__table__  # type: ignore[attr-defined]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["client_submission_id"])
+        .returning(table.c.client_submission_id, table.c.id)
+    )
+    created: dict[str, int] = dict(session.connection().execute(statement, rows).all())
+    missing = sorted({p.client_submission_id for p in batch} - created.keys())
+    earlier: dict[str, int] = {}
+    if missing:
+        earlier = dict(
+            session.exec(
+                select(Response.client_submission_id, Response.id).where(
+                    col(Response.client_submission_id).in_(missing)
+                )
+            ).all()
+        )
+    results: list[Stored] = []
+    for p in batch:
+        sid = p.client_submission_id
+        if sid in created:
+            results.append(Stored(created.pop(sid), created=True))
+            earlier[sid] = results[-1].response_id  # a second copy in the batch is a repeat
+        else:
+            results.append(Stored(earlier[sid], created=False))
+    return results
 
 
 def find_submitted(*, session: Session, client_submission_id: str | None) -> int | None:
@@ -121,59 +212,10 @@ def find_submitted(*, session: Session, client_submission_id: str | None) -> int
     return _by_submission_id(session=session, client_submission_id=client_submission_id)
 
 
-def _row(
-    session: Session, submission: Submission, q: qn.Questionnaire, answers: dict[str, Any]
-) -> dict[str, Any]:
-    """Flags, timing and hashes; for officials only what cannot point to a person.
-
-    An official's answer keeps the day it was given, not the time, and no address or browser
-    hash, so it cannot be joined to an invitation, a log line or a login by time or device.
-    """
-    assert submission.campaign.id is not None
-    signals = quality.Signals(
-        campaign_id=submission.campaign.id,
-        desk_id=submission.desk_id,
-        started_at=submission.started_at,
-        browser_hash=None if submission.anonymous else submission.browser_hash,
-        honeypot=submission.honeypot,
-    )
-    flags = quality.flags_for(session=session, questionnaire=q, answers=answers, signals=signals)
-    now = utcnow()
-    row: dict[str, Any] = {
-        "flags": flags,
-        "submitted_at": now,
-        "stratum": submission.stratum,
-        "design_weight": submission.design_weight,
-    }
-    if submission.honeypot:
-        row |= {"excluded": True, "excluded_reason": "honeypot field filled in (a robot)"}
-    if submission.anonymous:
-        return row | {"submitted_at": now.replace(hour=0, minute=0, second=0, microsecond=0)}
-    return row | {
-        "started_at": submission.started_at,
-        "client_hash": submission.client_hash,
-        "browser_hash": submission.browser_hash,
-    }
-
-
 def _by_submission_id(*, session: Session, client_submission_id: str) -> int | None:
     return session.exec(
         select(Response.id).where(Response.client_submission_id == client_submission_id)
     ).first()
-
-
-def _insert_once(*, session: Session, values: dict[str, Any]) -> int | None:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id: atomic under concurrency on both databases."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Response.__table__  # type: ignore[attr-defined]
-    statement = (
-        insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["client_submission_id"])
-        .returning(table.c.id)
-    )
-    return session.execute(statement).scalar_one_or_none()
 
 
 def pages(

@@ -3,6 +3,7 @@ made through the admin pages."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -101,3 +102,70 @@ def test_a_change_behind_the_apps_back_shows_once_the_entry_expires(
         assert client.get(f"/s/{world.code}").status_code == 200  # still remembered
         clock.now += 61
         assert client.get(f"/s/{world.code}").status_code == 410
+
+
+def test_a_code_in_use_is_looked_up_again_before_it_expires(engine: Engine) -> None:
+    world = make_world(engine)
+    clock = Clock()
+    cache = form_service.TargetCache(5.0, clock=clock)
+    with Session(engine) as session:
+        first = cache.desk_target(session=session, code=world.code)
+    assert not cache.refresh_due(world.code)  # young: nothing to do
+    clock.now += 4.1  # in the last fifth of its life
+    assert cache.refresh_due(world.code) and not cache.refresh_due(world.code)  # once
+    with Session(engine) as session:
+        cache.refresh(session=session, code=world.code)
+    clock.now += 4.0  # past the first entry's end, within the refreshed one's
+    again = cache.peek(world.code)
+    assert again is not None and again is not first and again.desk.id == world.desk_id
+
+
+def test_a_refresh_forgets_a_code_that_no_longer_opens(engine: Engine) -> None:
+    world = make_world(engine)
+    clock = Clock()
+    cache = form_service.TargetCache(5.0, clock=clock)
+    with Session(engine) as session:
+        cache.desk_target(session=session, code=world.code)
+    with db.session_scope(engine) as session:
+        campaign = session.get(Campaign, world.campaign_id)
+        assert campaign is not None
+        campaign.status = CampaignStatus.CLOSED
+        session.add(campaign)
+    clock.now += 4.5
+    assert cache.refresh_due(world.code)
+    with Session(engine) as session:
+        cache.refresh(session=session, code=world.code)
+    assert cache.peek(world.code) is None  # the next request looks it up and gets the 410
+
+
+def test_a_refresh_begun_before_a_clear_is_not_kept(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = make_world(engine)
+    cache = form_service.TargetCache(5.0)
+    original = form_service.desk_target
+
+    def cleared_meanwhile(*, session: Session, code: str) -> form_service.FormTarget:
+        found = original(session=session, code=code)
+        cache.clear()  # an admin change lands while the lookup runs
+        return found
+
+    with Session(engine) as session:
+        cache.desk_target(session=session, code=world.code)
+        monkeypatch.setattr(form_service, "desk_target", cleared_meanwhile)
+        cache.refresh(session=session, code=world.code)
+    assert cache.peek(world.code) is None
+
+
+def test_kept_pages_go_with_their_target(engine: Engine) -> None:
+    world = make_world(engine)
+    cache = form_service.TargetCache(5.0)
+    with Session(engine) as session:
+        target = cache.desk_target(session=session, code=world.code)
+        other = form_service.desk_target(session=session, code=world.code)  # not remembered
+    cache.keep_page(target, "1:vi", "<p>page</p>")
+    cache.keep_page(other, "1:vi", "<p>other</p>")  # ignored: not the remembered object
+    assert cache.page(target, "1:vi") == "<p>page</p>"
+    assert cache.page(other, "1:vi") is None and cache.page(target, "1:en") is None
+    cache.clear()
+    assert cache.page(target, "1:vi") is None
