@@ -27,6 +27,7 @@ from survey_service.routes import (
     api,
     audit_log,
     dashboards,
+    desk_lane,
     exports,
     fieldwork,
     forms,
@@ -233,7 +234,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _server_error)
-    app.add_middleware(forms.DeskLane)  # first added = innermost: inside every guard below
+    app.add_middleware(desk_lane.DeskLane)  # first added = innermost: inside every guard below
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 import secrets
 from typing import Any
 
@@ -16,12 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import questionnaires as qn
 from survey_service import clients, i18n, ratelimit, web
-from survey_service.deps import FormDep, SessionDep, read_form
-from survey_service.errors import DomainError, Gone
+from survey_service.deps import FormDep, SessionDep
+from survey_service.errors import Gone
 from survey_service.models import Draft, Unit
 from survey_service.services import desks as desk_service
 from survey_service.services import drafts as draft_service
@@ -152,8 +150,8 @@ def _render_page(
         ctx |= {"submission_id": SUBMISSION_SLOT, "started": STARTED_SLOT}
         page_html = bytes(web.render(request, "public/form.html", ctx, lang=lang).body).decode()
         cache: form_service.TargetCache = request.app.state.form_targets
-        cache.keep_page(target, _variant(target.unit, lang), page_html)
-        return _fresh_page(request, target, page_html)
+        cache.keep_page(target, page_variant(target.unit, lang), page_html)
+        return fresh_page(request, target, page_html)
     status = 422 if errors else 200
     response = web.render(request, "public/form.html", ctx, status_code=status, lang=lang)
     return _with_draft_cookie(response, request, target, draft)
@@ -163,11 +161,11 @@ SUBMISSION_SLOT = secrets.token_urlsafe(24)  # stand-ins no page text can contai
 STARTED_SLOT = secrets.token_urlsafe(24)
 
 
-def _variant(unit: Unit, lang: str) -> str:
+def page_variant(unit: Unit, lang: str) -> str:
     return f"{unit.id}:{lang}"
 
 
-def _fresh_page(request: Request, target: form_service.FormTarget, page_html: str) -> Response:
+def fresh_page(request: Request, target: form_service.FormTarget, page_html: str) -> Response:
     """A fresh form page from its rendered text: a submission id and a start stamp of its own."""
     filled = page_html.replace(SUBMISSION_SLOT, secrets.token_urlsafe(18)).replace(
         STARTED_SLOT, request.app.state.signer.stamp()
@@ -403,14 +401,14 @@ async def desk_post(request: Request, code: str, session: SessionDep, form: Form
     """A page of answers for the desk form: next, back, save or submit.
 
     The common case at a desk, the one-page citizen form submitted complete, takes the
-    :func:`_in_one_go` lane; everything else goes the usual way in a worker thread.
+    :func:`in_one_go` lane; everything else goes the usual way in a worker thread.
     """
     cache: form_service.TargetCache = request.app.state.form_targets
     target = cache.peek(code)
     if target is None and cache.seconds > 0:  # looked up (and remembered) in a worker thread
         target = await run_in_threadpool(_look_up, request, code)
     if target is not None:
-        stored = await _in_one_go(request, target, form)
+        stored = await in_one_go(request, target, form)
         if stored is not None:
             return stored
     return await run_in_threadpool(_desk_post, request, session, code, form)
@@ -425,80 +423,10 @@ def _look_up(request: Request, code: str) -> form_service.FormTarget:
         return _desk_target(request, session, code)
 
 
-class DeskLane:
-    """ASGI middleware: the desk-QR requests that need nothing of FastAPI, answered before its
-    routing and dependency solving (half of such a request's time once storing went to the
-    group commit): a fresh form page from its kept text (:func:`_kept_page`), and a form
-    submitted complete that :func:`_in_one_go` takes.
-
-    Only when nothing could call for an error page from FastAPI's handlers: the desk code must
-    be remembered (else FastAPI's route looks it up, with its 404 or 410), and for submissions
-    the rate limits off (a refusal is FastAPI's 429); the answer is otherwise the very same.
-    Anything else goes on to FastAPI, with the body read so far given again. Installed inside
-    the body limit, the overload guard and the security headers, so those hold as for every
-    request.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        found = DESK_PATH.match(scope["path"]) if scope["type"] == "http" else None
-        if found is None or scope["method"] not in ("GET", "POST"):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        if scope["method"] == "GET":
-            page = _kept_page(request, found.group(1))
-            await (page(scope, receive, send) if page else self.app(scope, receive, send))
-            return
-        settings = request.app.state.settings
-        target = request.app.state.form_targets.peek(found.group(1))
-        if target is None or settings.rate_limit_per_address or settings.rate_limit_per_desk:
-            await self.app(scope, receive, send)
-            return
-        try:
-            form = await read_form(request)
-        except DomainError:  # FastAPI's route reads it again and answers with the error page
-            form = None
-        answered = None if form is None else await _in_one_go(request, target, form)
-        if answered is not None:
-            await answered(scope, receive, send)
-            return
-        body = await request.body()
-        replayed = False
-
-        async def again() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, again, send)
-
-
-DESK_PATH = re.compile(r"^/s/([^/]+)$")
-
-
-def _kept_page(request: Request, code: str) -> Response | None:
-    """The fresh form page of a remembered desk code, from its kept text; None when there is
-    a draft to resume or no kept page (FastAPI's route renders it, and keeps it)."""
-    target = request.app.state.form_targets.peek(code)
-    if target is None or target.unit is None or request.cookies.get(draft_service.COOKIE):
-        return None
-    cache: form_service.TargetCache = request.app.state.form_targets
-    page_html = cache.page(target, _variant(target.unit, web.request_language(request)))
-    if page_html is None:
-        return None
-    _refresh_soon(request, code)
-    return _fresh_page(request, target, page_html)
-
-
 _refreshes: set[asyncio.Future[None]] = set()  # held until done (the loop keeps weak ones)
 
 
-def _refresh_soon(request: Request, code: str) -> None:
+def refresh_soon(request: Request, code: str) -> None:
     """Look a desk code in use up again in the background before it expires."""
     cache: form_service.TargetCache = request.app.state.form_targets
     if cache.refresh_due(code):
@@ -517,7 +445,7 @@ def _desk_post(request: Request, session: Session, code: str, form: Any) -> Resp
     return _post(request, session, _desk_target(request, session, code), form)
 
 
-async def _in_one_go(
+async def in_one_go(
     request: Request, target: form_service.FormTarget, form: Any
 ) -> Response | None:
     """A one-page form answered in one go and submitted complete, with no draft to resume (how
@@ -529,7 +457,7 @@ async def _in_one_go(
     A repeat of a stored submission is stored no second time (the INSERT … ON CONFLICT DO
     NOTHING sees it) and is thanked like the first.
     """
-    _refresh_soon(request, target.code)
+    refresh_soon(request, target.code)
     unit, q = target.unit, target.questionnaire
     posted_sid = str(form.get("submission_id") or "")
     if (

@@ -24,6 +24,9 @@ UNIT_PAGE = "unit"
 ALL = "all"
 
 
+_NOT_COMPARED = frozenset({"_sa_instance_state", "definition"})
+
+
 @dataclass(frozen=True)
 class FormTarget:
     """Everything a public form needs to know about the code it was opened with."""
@@ -38,6 +41,16 @@ class FormTarget:
     invitation_id: int | None = None
     stratum: str | None = None
     design_weight: float | None = None
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Everything about this target as stored: equal fingerprints, the same forms. (The
+        version's definition is left out: its content hash, compared, stands for it.)"""
+        rows = [
+            None if row is None else {k: v for k, v in vars(row).items() if k not in _NOT_COMPARED}
+            for row in (self.campaign, self.version, self.unit, self.desk)
+        ]
+        head = (self.route, self.code, self.channel, self.invitation_id, self.stratum)
+        return (*head, self.design_weight, *rows)
 
     @property
     def key(self) -> str:
@@ -161,8 +174,11 @@ class TargetCache:
                 return  # cleared meanwhile: what was read may be from before the change
             if target is None:
                 self._entries.pop(key, None)
-            else:
-                self._entries[key] = (self._clock() + self.seconds, target)
+                return
+            old = self._entries.get(key)
+            if old is not None and old[1].fingerprint() == target.fingerprint():
+                target = old[1]  # unchanged: the same object, so its kept pages stay
+            self._entries[key] = (self._clock() + self.seconds, target)
 
     def page(self, target: FormTarget, variant: str) -> str | None:
         """A page kept by :meth:`keep_page` for this very ``target`` object and ``variant``."""

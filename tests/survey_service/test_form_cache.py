@@ -117,7 +117,7 @@ def test_a_code_in_use_is_looked_up_again_before_it_expires(engine: Engine) -> N
         cache.refresh(session=session, code=world.code)
     clock.now += 4.0  # past the first entry's end, within the refreshed one's
     again = cache.peek(world.code)
-    assert again is not None and again is not first and again.desk.id == world.desk_id
+    assert again is first  # unchanged: the same object, kept a further 5 s
 
 
 def test_a_refresh_forgets_a_code_that_no_longer_opens(engine: Engine) -> None:
@@ -169,3 +169,30 @@ def test_kept_pages_go_with_their_target(engine: Engine) -> None:
     assert cache.page(other, "1:vi") is None and cache.page(target, "1:en") is None
     cache.clear()
     assert cache.page(target, "1:vi") is None
+
+
+def test_an_unchanged_code_keeps_its_pages_through_a_refresh(engine: Engine) -> None:
+    world = make_world(engine)
+    clock = Clock()
+    cache = form_service.TargetCache(5.0, clock=clock)
+    with Session(engine) as session:
+        target = cache.desk_target(session=session, code=world.code)
+    cache.keep_page(target, "1:vi", "<p>page</p>")
+    clock.now += 4.5
+    assert cache.refresh_due(world.code)
+    with Session(engine) as session:
+        cache.refresh(session=session, code=world.code)
+    clock.now += 4.0  # the first entry's time is over; the refreshed one lives
+    assert cache.peek(world.code) is target and cache.page(target, "1:vi") == "<p>page</p>"
+    with db.session_scope(engine) as session:  # a change behind the app's back
+        desk = session.get(Desk, world.desk_id)
+        assert desk is not None
+        desk.name_vi = "Quầy Một cửa"
+        session.add(desk)
+    clock.now += 0.6
+    assert cache.refresh_due(world.code)
+    with Session(engine) as session:
+        cache.refresh(session=session, code=world.code)
+    fresh = cache.peek(world.code)
+    assert fresh is not None and fresh is not target and fresh.desk.name_vi == "Quầy Một cửa"
+    assert cache.page(fresh, "1:vi") is None  # rendered again with the new name
