@@ -48,7 +48,13 @@ class DeskLane:
             return
         settings = request.app.state.settings
         target = request.app.state.form_targets.peek(found.group(1))
-        if target is None or settings.rate_limit_per_address or settings.rate_limit_per_desk:
+        kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        if (
+            target is None
+            or settings.rate_limit_per_address
+            or settings.rate_limit_per_desk
+            or kind != URLENCODED  # what forms send; another body could not be given again
+        ):
             await self.app(scope, receive, send)
             return
         try:
@@ -73,6 +79,7 @@ class DeskLane:
 
 
 DESK_PATH = re.compile(r"^/s/([^/]+)$")
+URLENCODED = "application/x-www-form-urlencoded"
 
 
 def kept_page(request: Request, code: str) -> Response | None:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 import questionnaires as qn
-from survey_service import db, web
+from survey_service import db, deps, web
 from survey_service.app import create_app
 from survey_service.models import Draft, Response, Unit
 from survey_service.routes import forms as form_routes
@@ -24,12 +24,30 @@ from tests.factories import hidden_fields, make_world, valid_answers
 CITIZEN = qn.builtin_definition("citizen")
 
 
+LANE = {"form_cache_seconds": 60.0, "rate_limit_per_address": 0, "rate_limit_per_desk": 0}
+
+
 @pytest.fixture
 def lane(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """A client of an app that remembers desk codes, as ``survey serve`` runs it."""
-    app = create_app(settings.model_copy(update={"form_cache_seconds": 60.0}), engine=engine)
+    """A client of an app that remembers desk codes, with the rate limits off (the lane's
+    condition for submissions)."""
+    app = create_app(settings.model_copy(update=LANE), engine=engine)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
+
+
+@pytest.fixture
+def request_sessions(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The request sessions FastAPI's routes open (the lane opens none)."""
+    opened: list[object] = []
+
+    class Counted(deps.Session):  # type: ignore[misc]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)
+            opened.append(self)
+
+    monkeypatch.setattr(deps, "Session", Counted)
+    return opened
 
 
 def _rows(engine: Engine) -> list[Response]:
@@ -87,16 +105,17 @@ def test_a_change_made_through_the_app_renders_the_page_again(
 
 
 def test_a_complete_form_is_stored_once_by_the_group_commit(
-    lane: TestClient, engine: Engine
+    lane: TestClient, engine: Engine, request_sessions: list[object]
 ) -> None:
     world = make_world(engine)
     page = lane.get(f"/s/{world.code}").text
     fields = _fields(page)
-    before = _batches(lane)
+    before, routed = _batches(lane), len(request_sessions)
     answer = lane.post(f"/s/{world.code}", data=fields, follow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["location"] == f"/s/{world.code}/thanks?lang=vi"
-    assert _batches(lane) == before + 1  # taken by the lane, not the usual path
+    assert _batches(lane) == before + 1  # stored by the group commit …
+    assert len(request_sessions) == routed  # … answered by the lane, not FastAPI's route
     again = lane.post(f"/s/{world.code}", data=fields, follow_redirects=False)  # a double tap
     assert again.status_code == 303
     [stored] = _rows(engine)
@@ -153,8 +172,10 @@ def test_rate_limits_still_refuse(settings: Settings, engine: Engine) -> None:
         for _ in range(3):
             fields = _fields(page, submission_id=f"limit-check-{len(codes):04d}-abcdef")
             codes.append(client.post(f"/s/{world.code}", data=fields).status_code)
+        batches = int(client.app.state.submission_writer.batches)  # type: ignore[attr-defined]
     assert codes == [200, 200, 429]  # thanks page (redirect followed), thanks, refused
     assert len(_rows(engine)) == 2
+    assert batches == 2  # FastAPI's route counted them, then handed them to the group commit
 
 
 def test_a_form_body_is_parsed_as_starlette_would(lane: TestClient, engine: Engine) -> None:
@@ -177,3 +198,17 @@ def test_too_many_fields_get_a_clear_error(lane: TestClient, engine: Engine) -> 
     )
     assert answer.status_code == 422 and "quá nhiều trường" in answer.text
     assert _rows(engine) == []
+
+
+def test_a_multipart_post_goes_the_usual_way(lane: TestClient, engine: Engine) -> None:
+    world = make_world(engine)
+    page = lane.get(f"/s/{world.code}").text
+    wrong = _fields(page, **{qn.form_field("trips"): "-3"})
+    parts = {k: (None, str(v if not isinstance(v, list) else v[0])) for k, v in wrong.items()}
+    answer = lane.post(f"/s/{world.code}", files=parts)
+    assert answer.status_code == 422 and _rows(engine) == []
+    good = {
+        k: (None, str(v if not isinstance(v, list) else v[0])) for k, v in _fields(page).items()
+    }
+    assert lane.post(f"/s/{world.code}", files=good).status_code == 200
+    assert len(_rows(engine)) == 1
