@@ -431,14 +431,14 @@ def refresh_soon(request: Request, code: str) -> None:
     cache: form_service.TargetCache = request.app.state.form_targets
     if cache.refresh_due(code):
         engine = request.app.state.engine
-        running = asyncio.get_running_loop().run_in_executor(None, _refresh, engine, cache, code)
+        running = asyncio.get_running_loop().run_in_executor(None, _refresh, engine, cache)
         _refreshes.add(running)
         running.add_done_callback(_refreshes.discard)
 
 
-def _refresh(engine: Any, cache: form_service.TargetCache, code: str) -> None:
+def _refresh(engine: Any, cache: form_service.TargetCache) -> None:
     with Session(engine) as session:
-        cache.refresh(session=session, code=code)
+        cache.refresh(session=session)
 
 
 def _desk_post(request: Request, session: Session, code: str, form: Any) -> Response:

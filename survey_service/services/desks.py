@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -57,9 +58,30 @@ def find_by_code(*, session: Session, code: str) -> DeskAtCode:
     if row is None:
         raise _unknown_code()
     desk_code, desk, unit = row
-    if desk_code.revoked_at is not None or not desk.active:
+    if not _live(desk_code, desk):
         raise _unknown_code()
     return DeskAtCode(desk=desk, unit=unit, code=normal)
+
+
+def find_live(*, session: Session, codes: Iterable[str]) -> dict[str, DeskAtCode]:
+    """The active desks behind those of ``codes`` that are live, by code in its stored form,
+    in one query; unknown, revoked and inactive ones are left out."""
+    normal = sorted({normalise_code(code) for code in codes})
+    rows = session.exec(
+        select(DeskCode, Desk, Unit)
+        .join(Desk, col(Desk.id) == DeskCode.desk_id)
+        .join(Unit, col(Unit.id) == Desk.unit_id)
+        .where(col(DeskCode.code).in_(normal))
+    ).all()
+    return {
+        desk_code.code: DeskAtCode(desk=desk, unit=unit, code=desk_code.code)
+        for desk_code, desk, unit in rows
+        if _live(desk_code, desk)
+    }
+
+
+def _live(desk_code: DeskCode, desk: Desk) -> bool:
+    return desk_code.revoked_at is None and desk.active
 
 
 def create_desk(*, session: Session, unit: Unit, name_vi: str, name_en: str) -> Desk:

@@ -112,9 +112,9 @@ def test_a_code_in_use_is_looked_up_again_before_it_expires(engine: Engine) -> N
         first = cache.desk_target(session=session, code=world.code)
     assert not cache.refresh_due(world.code)  # young: nothing to do
     clock.now += 4.1  # in the last fifth of its life
-    assert cache.refresh_due(world.code) and not cache.refresh_due(world.code)  # once
+    assert cache.refresh_due(world.code) and not cache.refresh_due(world.code)  # one at a time
     with Session(engine) as session:
-        cache.refresh(session=session, code=world.code)
+        cache.refresh(session=session)
     clock.now += 4.0  # past the first entry's end, within the refreshed one's
     again = cache.peek(world.code)
     assert again is first  # unchanged: the same object, kept a further 5 s
@@ -134,7 +134,7 @@ def test_a_refresh_forgets_a_code_that_no_longer_opens(engine: Engine) -> None:
     clock.now += 4.5
     assert cache.refresh_due(world.code)
     with Session(engine) as session:
-        cache.refresh(session=session, code=world.code)
+        cache.refresh(session=session)
     assert cache.peek(world.code) is None  # the next request looks it up and gets the 410
 
 
@@ -143,17 +143,19 @@ def test_a_refresh_begun_before_a_clear_is_not_kept(
 ) -> None:
     world = make_world(engine)
     cache = form_service.TargetCache(5.0)
-    original = form_service.desk_target
+    original = form_service.desk_targets
 
-    def cleared_meanwhile(*, session: Session, code: str) -> form_service.FormTarget:
-        found = original(session=session, code=code)
+    def cleared_meanwhile(
+        *, session: Session, codes: list[str]
+    ) -> dict[str, form_service.FormTarget]:
+        found = original(session=session, codes=codes)
         cache.clear()  # an admin change lands while the lookup runs
         return found
 
     with Session(engine) as session:
         cache.desk_target(session=session, code=world.code)
-        monkeypatch.setattr(form_service, "desk_target", cleared_meanwhile)
-        cache.refresh(session=session, code=world.code)
+        monkeypatch.setattr(form_service, "desk_targets", cleared_meanwhile)
+        cache.refresh(session=session)
     assert cache.peek(world.code) is None
 
 
@@ -181,7 +183,7 @@ def test_an_unchanged_code_keeps_its_pages_through_a_refresh(engine: Engine) -> 
     clock.now += 4.5
     assert cache.refresh_due(world.code)
     with Session(engine) as session:
-        cache.refresh(session=session, code=world.code)
+        cache.refresh(session=session)
     clock.now += 4.0  # the first entry's time is over; the refreshed one lives
     assert cache.peek(world.code) is target and cache.page(target, "1:vi") == "<p>page</p>"
     with db.session_scope(engine) as session:  # a change behind the app's back
@@ -192,7 +194,31 @@ def test_an_unchanged_code_keeps_its_pages_through_a_refresh(engine: Engine) -> 
     clock.now += 0.6
     assert cache.refresh_due(world.code)
     with Session(engine) as session:
-        cache.refresh(session=session, code=world.code)
+        cache.refresh(session=session)
     fresh = cache.peek(world.code)
     assert fresh is not None and fresh is not target and fresh.desk.name_vi == "Quầy Một cửa"
     assert cache.page(fresh, "1:vi") is None  # rendered again with the new name
+
+
+def test_codes_due_are_refreshed_together(engine: Engine) -> None:
+    """One refresh looks up every code due in one query, drops the revoked, keeps the rest."""
+    first, second = make_world(engine), make_world(engine, unit_code="Q2")
+    clock = Clock()
+    cache = form_service.TargetCache(5.0, clock=clock)
+    with Session(engine) as session:
+        kept = cache.desk_target(session=session, code=first.code)
+        cache.desk_target(session=session, code=second.code)
+    with db.session_scope(engine) as session:
+        desk = session.get(Desk, second.desk_id)
+        assert desk is not None
+        desk.active = False  # closed behind the app's back
+        session.add(desk)
+    clock.now += 4.5
+    seen = _queries(engine)
+    assert cache.refresh_due(first.code)
+    with Session(engine) as session:
+        cache.refresh(session=session)
+    code_queries = [q for q in seen if "desk_codes" in q]
+    assert len(code_queries) == 1  # both codes in one query
+    assert cache.peek(first.code) is kept and cache.peek(second.code) is None
+    assert cache.refresh_due(first.code) is False  # fresh again, and the refresh is over
