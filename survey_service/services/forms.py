@@ -81,15 +81,20 @@ def _campaign_and_version(
 def desk_target(*, session: Session, code: str) -> FormTarget:
     """The citizen form of the desk behind a desk code."""
     found = desk_service.find_by_code(session=session, code=code)
-    campaign, version = _campaign_and_version(session, qn.Audience.CITIZEN.value)
+    return _desk_form(found, *_campaign_and_version(session, qn.Audience.CITIZEN.value))
+
+
+def _desk_form(
+    at: desk_service.DeskAtCode, campaign: Campaign, version: QuestionnaireVersion
+) -> FormTarget:
     return FormTarget(
         route="s",
-        code=found.code,
+        code=at.code,
         campaign=campaign,
         version=version,
         channel=Channel.DESK_QR,
-        unit=found.unit,
-        desk=found.desk,
+        unit=at.unit,
+        desk=at.desk,
     )
 
 
@@ -103,18 +108,7 @@ def desk_targets(*, session: Session, codes: Iterable[str]) -> dict[str, FormTar
         campaign, version = _campaign_and_version(session, qn.Audience.CITIZEN.value)
     except errors.DomainError:  # no campaign collecting: no desk code opens a form
         return {}
-    return {
-        code: FormTarget(
-            route="s",
-            code=at.code,
-            campaign=campaign,
-            version=version,
-            channel=Channel.DESK_QR,
-            unit=at.unit,
-            desk=at.desk,
-        )
-        for code, at in found.items()
-    }
+    return {code: _desk_form(at, campaign, version) for code, at in found.items()}
 
 
 class TargetCache:
