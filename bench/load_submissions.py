@@ -539,42 +539,19 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-bench-")))
         logs = tmp / "logs"
         logs.mkdir()
-        bare = start_server(
-            "bare",
-            [
-                sys.executable,
-                str(Path(__file__).resolve().parent / "bare_app.py"),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                args.log_level,
-            ],
-            clean_env({}),
-            logs,
-        )
-        servers.append(bare)
-        stack.callback(bare.stop)
-        wait_ready(bare, "/")
-        busy = None
-        if args.busy_ms > 0:
-            busy = start_server(
-                "bare-busy",
-                [
-                    sys.executable,
-                    str(Path(__file__).resolve().parent / "bare_app.py"),
-                    "--workers",
-                    str(args.workers),
-                    "--log-level",
-                    args.log_level,
-                    "--busy-ms",
-                    str(args.busy_ms),
-                ],
-                clean_env({}),
-                logs,
-            )
-            servers.append(busy)
-            stack.callback(busy.stop)
-            wait_ready(busy, "/")
+
+        def start_bare(name: str, extra: list[str]) -> Server:
+            script = str(Path(__file__).resolve().parent / "bare_app.py")
+            argv = [sys.executable, script, "--workers", str(args.workers)]
+            argv += ["--log-level", args.log_level, *extra]
+            server = start_server(name, argv, clean_env({}), logs)
+            servers.append(server)
+            stack.callback(server.stop)
+            wait_ready(server, "/")
+            return server
+
+        bare = start_bare("bare", [])
+        busy = start_bare("bare-busy", ["--busy-ms", str(args.busy_ms)]) if args.busy_ms else None
         for kind in kinds:
             if kind == "sqlite":
                 url = sqlite_url(tmp)

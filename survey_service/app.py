@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from survey_service import clients, db, deps, errors, ratelimit, security, web
+from survey_service.asgi import replaying
 from survey_service.headers import BASE_HEADERS, SecurityHeaders
 from survey_service.overload import Overload
 from survey_service.routes import (
@@ -164,16 +165,7 @@ class BodyLimit:
         if _nul_in_form(scope, body):
             await self._refuse(scope, receive, send, status=400)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _stream_upload(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Frame uploads pass through unbuffered (Starlette spools files to disk), up to

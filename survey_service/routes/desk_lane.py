@@ -11,9 +11,10 @@ import re
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from survey_service import web
+from survey_service.asgi import replaying
 from survey_service.deps import read_form
 from survey_service.errors import DomainError
 from survey_service.routes import forms
@@ -65,17 +66,7 @@ class DeskLane:
         if answered is not None:
             await answered(scope, receive, send)
             return
-        body = await request.body()
-        replayed = False
-
-        async def again() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, again, send)
+        await self.app(scope, replaying(await request.body(), receive), send)
 
 
 DESK_PATH = re.compile(r"^/s/([^/]+)$")

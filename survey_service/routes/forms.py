@@ -141,8 +141,6 @@ def _render_page(
         "rules": form_service.browser_rules(q),
         "known": known,
         "draft": draft,
-        "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
-        "started": request.app.state.signer.stamp(),
     }
     if draft is None and not errors and not answers and index == 0 and target.unit is not None:
         # A fresh desk form is the same page for everyone at the desk but for its submission
@@ -152,6 +150,10 @@ def _render_page(
         cache: form_service.TargetCache = request.app.state.form_targets
         cache.keep_page(target, page_variant(target.unit, lang), page_html)
         return fresh_page(request, target, page_html)
+    ctx |= {
+        "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
+        "started": request.app.state.signer.stamp(),
+    }
     status = 422 if errors else 200
     response = web.render(request, "public/form.html", ctx, status_code=status, lang=lang)
     return _with_draft_cookie(response, request, target, draft)

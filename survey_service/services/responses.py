@@ -171,9 +171,9 @@ def store(*, session: Session, batch: Sequence[Prepared]) -> list[Stored]:
     later = quality.history_flags(session, [p.signals for p in batch], now)
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
     rows = [
-        p.values | {"flags": quality.ordered(set(p.flags) | more), "submitted_at": day}
-        if p.anonymous
-        else p.values | {"flags": quality.ordered(set(p.flags) | more), "submitted_at": now}
+        p.values
+        | {"flags": quality.ordered(set(p.flags) | more)}
+        | {"submitted_at": day if p.anonymous else now}
         for p, more in zip(batch, later, strict=True)
     ]
     table = Response.__table__  # type: ignore[attr-defined]
