@@ -351,12 +351,19 @@ class Round:
         return ", ".join(parts) if parts else "0"
 
 
+STAGGER_MS = 500  # --stagger-ms default: each client's first request waits a random 0..this
+
+
 def run_wrk(
     url: str, script: str, args: list[str], connections: int, threads: int, seconds: float
 ) -> Round:
+    threads = min(threads, connections)
+    # report.lua's staggered start (WRK_STAGGER_MS, set by main from --stagger-ms) needs the
+    # connections of one thread: wrk gives each thread connections // threads.
+    env = {**os.environ, "WRK_FIRST": str(connections // threads)}
     argv = [
         "wrk",
-        f"-t{min(threads, connections)}",
+        f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds:g}s",
         "--timeout",
@@ -367,7 +374,7 @@ def run_wrk(
         "--",
         *args,
     ]
-    result = subprocess.run(argv, capture_output=True, text=True, check=True)
+    result = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
     line = next((x for x in result.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no WRK_JSON line:\n{result.stdout}\n{result.stderr}")
@@ -509,6 +516,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--no-get", action="store_true", help="skip the form page rounds")
     parser.add_argument(
+        "--stagger-ms",
+        type=int,
+        default=STAGGER_MS,
+        help="each client's first request waits a random 0..N ms (0: all start in one burst)",
+    )
+    parser.add_argument(
         "--busy-ms",
         type=float,
         default=1.0,
@@ -518,6 +531,7 @@ def main(argv: list[str] | None = None) -> int:
     connections = [int(x) for x in args.connections.split(",") if x.strip()]
     kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     seconds = args.duration
+    os.environ["WRK_STAGGER_MS"] = str(args.stagger_ms)  # read by report.lua in every wrk run
 
     print(f"# Submission load, {dt.date.today().isoformat()}")
     print(f"Machine: {machine()}")
@@ -527,7 +541,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Code: {head.stdout.decode().strip() or '?'}, {changed} uncommitted paths")
     print(
         f"Servers: {args.workers} worker(s) each, uvicorn log level {args.log_level}; "
-        f"wrk {args.threads} threads, {seconds:g} s a round; rate limits 0 (off)"
+        f"wrk {args.threads} threads, {seconds:g} s a round, clients start over "
+        f"{args.stagger_ms} ms; rate limits 0 (off)"
     )
     sys.stdout.flush()
 

@@ -38,7 +38,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings.resolved_secret_key  # noqa: B018 - create the key file once, before workers fork
     print(f"Serving on http://{args.host}:{args.port} ({args.workers} worker(s))", flush=True)
     uvicorn.run(
-        "survey_service.app:create_app",
+        "survey_service.app:create_served_app",
         factory=True,
         host=args.host,
         port=args.port,

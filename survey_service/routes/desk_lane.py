@@ -43,12 +43,12 @@ class DeskLane:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
+        target = await forms.remembered_target(request, found.group(1))
         if scope["method"] == "GET":
-            page = kept_page(request, found.group(1))
+            page = kept_page(request, target) if target is not None else None
             await (page(scope, receive, send) if page else self.app(scope, receive, send))
             return
         settings = request.app.state.settings
-        target = request.app.state.form_targets.peek(found.group(1))
         kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
         if (
             target is None
@@ -73,15 +73,14 @@ DESK_PATH = re.compile(r"^/s/([^/]+)$")
 URLENCODED = "application/x-www-form-urlencoded"
 
 
-def kept_page(request: Request, code: str) -> Response | None:
+def kept_page(request: Request, target: form_service.FormTarget) -> Response | None:
     """The fresh form page of a remembered desk code, from its kept text; None when there is
     a draft to resume or no kept page (FastAPI's route renders it, and keeps it)."""
-    target = request.app.state.form_targets.peek(code)
-    if target is None or target.unit is None or request.cookies.get(draft_service.COOKIE):
+    if target.unit is None or request.cookies.get(draft_service.COOKIE):
         return None
     cache: form_service.TargetCache = request.app.state.form_targets
     page_html = cache.page(target, forms.page_variant(target.unit, web.request_language(request)))
     if page_html is None:
         return None
-    forms.refresh_soon(request, code)
+    forms.refresh_soon(request, target.code)
     return forms.fresh_page(request, target, page_html)

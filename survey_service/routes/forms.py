@@ -7,7 +7,9 @@ Works without JavaScript: paging, skip logic and validation happen on the server
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import logging
 import secrets
 from typing import Any
 
@@ -30,6 +32,7 @@ from survey_service.services import responses as response_service
 from survey_service.submission_writer import SubmissionWriter
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 
 
 def _numbers(q: qn.Questionnaire) -> dict[str, int]:
@@ -121,10 +124,15 @@ def _render_page(
     ctx_vars = form_service.context(unit)
     page_ids = form_service.pages(q, answers, ctx_vars)
     page = page if page in page_ids else page_ids[0]
+    index = page_ids.index(page)
+    fresh = draft is None and not errors and not answers and index == 0 and target.unit is not None
+    cache: form_service.TargetCache = request.app.state.form_targets
+    variant = page_variant(target.unit, lang) if target.unit is not None else ""
+    if fresh and (kept := cache.page(target, variant)) is not None:
+        return fresh_page(request, target, kept)  # kept while its entry expired unchanged
     sections = form_service.page_sections(q, page, answers, ctx_vars)
     on_page = {item.id for item in form_service.page_items(sections)}
     known = {k: v for k, v in answers.items() if k not in on_page} | ctx_vars
-    index = page_ids.index(page)
     ctx = {
         "target": target,
         "q": q,
@@ -142,13 +150,12 @@ def _render_page(
         "known": known,
         "draft": draft,
     }
-    if draft is None and not errors and not answers and index == 0 and target.unit is not None:
+    if fresh:
         # A fresh desk form is the same page for everyone at the desk but for its submission
         # id and start stamp: rendered once with slots for them, then only filled in.
         ctx |= {"submission_id": SUBMISSION_SLOT, "started": STARTED_SLOT}
         page_html = bytes(web.render(request, "public/form.html", ctx, lang=lang).body).decode()
-        cache: form_service.TargetCache = request.app.state.form_targets
-        cache.keep_page(target, page_variant(target.unit, lang), page_html)
+        cache.keep_page(target, variant, page_html)
         return fresh_page(request, target, page_html)
     ctx |= {
         "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
@@ -406,7 +413,7 @@ async def desk_post(request: Request, code: str, session: SessionDep, form: Form
     :func:`in_one_go` lane; everything else goes the usual way in a worker thread.
     """
     cache: form_service.TargetCache = request.app.state.form_targets
-    target = cache.peek(code)
+    target = await remembered_target(request, code)
     if target is None and cache.seconds > 0:  # looked up (and remembered) in a worker thread
         target = await run_in_threadpool(_look_up, request, code)
     if target is not None:
@@ -425,17 +432,45 @@ def _look_up(request: Request, code: str) -> form_service.FormTarget:
         return _desk_target(request, session, code)
 
 
-_refreshes: set[asyncio.Future[None]] = set()  # held until done (the loop keeps weak ones)
+_refreshes: dict[form_service.TargetCache, asyncio.Future[None]] = {}  # running ones, held
 
 
-def refresh_soon(request: Request, code: str) -> None:
-    """Look a desk code in use up again in the background before it expires."""
+def refresh_soon(request: Request, code: str) -> asyncio.Future[None] | None:
+    """Look a desk code in use up again in the background before it expires (with every other
+    code due, :meth:`~form_service.TargetCache.refresh`). Returns the refresh of this process's
+    cache running now, begun here or before, if any."""
     cache: form_service.TargetCache = request.app.state.form_targets
+    loop = asyncio.get_running_loop()
     if cache.refresh_due(code):
-        engine = request.app.state.engine
-        running = asyncio.get_running_loop().run_in_executor(None, _refresh, engine, cache)
-        _refreshes.add(running)
-        running.add_done_callback(_refreshes.discard)
+        running = loop.run_in_executor(None, _refresh, request.app.state.engine, cache)
+        _refreshes[cache] = running
+        running.add_done_callback(lambda done: _refresh_done(cache, done))
+    running = _refreshes.get(cache)
+    return running if running is not None and running.get_loop() is loop else None
+
+
+def _refresh_done(cache: form_service.TargetCache, done: asyncio.Future[None]) -> None:
+    if _refreshes.get(cache) is done:
+        del _refreshes[cache]
+    if not done.cancelled() and (error := done.exception()) is not None:
+        logger.warning("looking desk codes up again failed: %r", error)
+
+
+async def remembered_target(request: Request, code: str) -> form_service.FormTarget | None:
+    """What a desk code opens, with no I/O in the event loop: its fresh cache entry; or, when
+    the entry has expired (no request used the code for a while), the entry the shared refresh
+    looked up again in a worker thread, together with every other code due. After a quiet
+    spell the first requests for a hundred desks thus cost one query, not a hundred lookups
+    through FastAPI's route. None when not remembered (the route looks the code up)."""
+    cache: form_service.TargetCache = request.app.state.form_targets
+    target = cache.peek(code)
+    if target is None and cache.remembers(code):
+        running = refresh_soon(request, code)
+        if running is not None:
+            with contextlib.suppress(Exception):  # logged by _refresh_done; the route tries
+                await asyncio.shield(running)  # a request gone does not cancel the refresh
+            target = cache.peek(code)
+    return target
 
 
 def _refresh(engine: Any, cache: form_service.TargetCache) -> None:

@@ -149,6 +149,8 @@ class TargetCache:
             return found[1]
         target = desk_target(session=session, code=code)
         target.questionnaire  # noqa: B018 - parsed while the version can still load its text
+        if found is not None and found[1].fingerprint() == target.fingerprint():
+            target = found[1]  # expired but unchanged: the same object, so its pages stay kept
         with self._lock:
             if len(self._entries) >= CACHE_ENTRIES:
                 self._entries.clear()
@@ -161,6 +163,10 @@ class TargetCache:
             return None
         found = self._entries.get(desk_service.normalise_code(code))
         return found[1] if found is not None and found[0] > self._clock() else None
+
+    def remembers(self, code: str) -> bool:
+        """True when ``code`` has an entry, fresh or expired."""
+        return desk_service.normalise_code(code) in self._entries
 
     def refresh_due(self, code: str) -> bool:
         """True when ``code``'s entry is in the last ``REFRESH_AHEAD`` of its life and no

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import inspect
 from pathlib import Path
 
 import PIL.Image
@@ -327,3 +328,21 @@ def test_purge_blanks_old_hashes_and_drops_expired_drafts(
         assert (old.client_hash, old.browser_hash) == (None, None)
         assert new.client_hash == "c" * 64
         assert session.exec(select(Draft)).all() == []
+
+
+def test_serve_builds_its_app_with_the_start_up_objects_frozen(env: Path) -> None:
+    """`survey serve`'s workers build the app with gc.freeze() (see create_served_app): the
+    modules, app and tables made at start-up are no longer walked by every full collection."""
+    import gc
+
+    from survey_service.app import create_served_app
+
+    assert "survey_service.app:create_served_app" in inspect.getsource(cli.cmd_serve)
+    gc.unfreeze()
+    try:
+        app = create_served_app()
+        frozen = gc.get_freeze_count()
+    finally:
+        gc.unfreeze()  # the test process builds many apps: keep its garbage collectable
+    app.state.engine.dispose()
+    assert frozen > 50_000  # the imported modules alone are far more objects than this

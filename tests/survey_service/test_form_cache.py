@@ -44,7 +44,8 @@ def test_a_desk_code_is_looked_up_once_while_fresh(engine: Engine) -> None:
         assert again is first and len(seen) == looked_up and looked_up >= 3
         clock.now += 5.1
         later = cache.desk_target(session=session, code=world.code)
-    assert later is not first and len(seen) > looked_up
+    assert len(seen) > looked_up  # expired: looked up again (unchanged, so the same object)
+    assert later is first
     assert (later.desk.id, later.unit.id, later.version.id) == (
         world.desk_id,
         world.unit_id,
@@ -198,6 +199,105 @@ def test_an_unchanged_code_keeps_its_pages_through_a_refresh(engine: Engine) -> 
     fresh = cache.peek(world.code)
     assert fresh is not None and fresh is not target and fresh.desk.name_vi == "Quầy Một cửa"
     assert cache.page(fresh, "1:vi") is None  # rendered again with the new name
+
+
+def test_an_expired_code_looked_up_again_keeps_its_pages_unless_changed(engine: Engine) -> None:
+    """A code no request used for a while expires; its next request looks it up again, and
+    when nothing changed the page kept for it serves on (not rendered again for every desk
+    after each quiet spell)."""
+    world = make_world(engine)
+    clock = Clock()
+    cache = form_service.TargetCache(5.0, clock=clock)
+    seen = _queries(engine)
+    with Session(engine) as session:
+        target = cache.desk_target(session=session, code=world.code)
+    cache.keep_page(target, "1:vi", "<p>page</p>")
+    clock.now += 60  # long expired
+    assert cache.peek(world.code) is None
+    before = len(seen)
+    with Session(engine) as session:
+        again = cache.desk_target(session=session, code=world.code)
+    assert len(seen) > before and again is target and cache.page(again, "1:vi") == "<p>page</p>"
+    assert cache.peek(world.code) is target  # fresh for another 5 s
+    with db.session_scope(engine) as session:  # a change behind the app's back
+        desk = session.get(Desk, world.desk_id)
+        assert desk is not None
+        desk.name_vi = "Quầy Một cửa"
+        session.add(desk)
+    clock.now += 60
+    with Session(engine) as session:
+        changed = cache.desk_target(session=session, code=world.code)
+    assert changed is not target and changed.desk.name_vi == "Quầy Một cửa"
+    assert cache.page(changed, "1:vi") is None
+
+
+def _count_renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from survey_service import web
+
+    renders: list[str] = []
+    real_render = web.render
+
+    def counting_render(request, name, *args, **kwargs):  # type: ignore[no-untyped-def]
+        renders.append(name)
+        return real_render(request, name, *args, **kwargs)
+
+    monkeypatch.setattr(web, "render", counting_render)
+    return renders
+
+
+def _submission_id(page: str) -> str:
+    return page.split('name="submission_id" value="', 1)[1].split('"', 1)[0]
+
+
+def test_after_a_quiet_spell_one_refresh_serves_every_desk(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every entry expired (no request for a while): the first request has every remembered
+    code looked up again in one query, the others wait for it, and the kept pages serve on."""
+    first, second = make_world(engine), make_world(engine, unit_code="Q2")
+    app = create_app(settings, engine=engine)
+    clock = Clock()
+    app.state.form_targets = form_service.TargetCache(5.0, clock=clock)
+    renders = _count_renders(monkeypatch)
+    with TestClient(app) as client:
+        for world in (first, second):
+            assert client.get(f"/s/{world.code}").status_code == 200
+        assert renders.count("public/form.html") == 2
+        clock.now += 60
+        seen = _queries(engine)
+        pages = [client.get(f"/s/{world.code}") for world in (first, second)]
+    assert [page.status_code for page in pages] == [200, 200]
+    assert len([q for q in seen if "desk_codes" in q]) == 1  # both codes, one query
+    assert renders.count("public/form.html") == 2  # none rendered again
+    assert _submission_id(pages[0].text) != _submission_id(pages[1].text)
+
+
+def test_the_route_serves_a_kept_page_after_its_entry_expired_unchanged(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the shared refresh did not bring an expired entry back (it failed, or raced), the
+    route looks the code up itself; the page kept for the unchanged target is filled in, not
+    rendered again."""
+    from survey_service.routes import forms as form_routes
+
+    async def no_refresh(request, code):  # type: ignore[no-untyped-def]
+        return request.app.state.form_targets.peek(code)
+
+    monkeypatch.setattr(form_routes, "remembered_target", no_refresh)
+    world = make_world(engine)
+    app = create_app(settings, engine=engine)
+    clock = Clock()
+    app.state.form_targets = form_service.TargetCache(5.0, clock=clock)
+    renders = _count_renders(monkeypatch)
+    with TestClient(app) as client:
+        first = client.get(f"/s/{world.code}")
+        assert first.status_code == 200 and renders.count("public/form.html") == 1
+        clock.now += 60
+        assert app.state.form_targets.peek(world.code) is None  # expired: the route looks up
+        second = client.get(f"/s/{world.code}")
+    assert second.status_code == 200 and renders.count("public/form.html") == 1
+    ids = [_submission_id(page.text) for page in (first, second)]
+    assert ids[0] != ids[1] and all(len(x) >= 20 for x in ids)  # each page its own id
 
 
 def test_codes_due_are_refreshed_together(engine: Engine) -> None:
