@@ -7,6 +7,7 @@ may exclude flagged responses, and the analysis records which exclusion policy i
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -97,39 +98,47 @@ def ordered(raised: set[str]) -> list[str]:
 def _desk_bursts(session: Session, desks: Sequence[int | None], now: dt.datetime) -> list[bool]:
     """Whether each new response makes a burst at its desk: at least ``BURST_MIN`` answers in
     ``BURST_WINDOW`` (itself and the batch's earlier ones included), and ``BURST_FACTOR`` times
-    the desk's usual rate over the 7 days before the window."""
+    the desk's usual rate over the 7 days before the window.
+
+    The window's answers are counted only as far as the decision needs, never more: first up to
+    ``BURST_MIN`` (a quiet desk stops there), then, at a desk that may be busy, up to the
+    threshold its week sets. A desk that reaches the threshold is a burst however far beyond
+    it the count goes, so the flags are exact, and the work per batch stays bounded however
+    many answers a desk gets (counting them all cost PostgreSQL a third of the submissions at
+    100 clients, and would make a flood of answers at one desk dearer to flag the more it
+    floods).
+    """
     known = sorted({d for d in desks if d is not None})
     if not known:
         return [False] * len(desks)
     window = now - BURST_WINDOW
-    recent = _counts_by_desk(
-        session, col(Response.desk_id).in_(known), col(Response.submitted_at) >= window
-    )
-    counts: list[int] = []
-    before: Counter[int] = Counter()
-    for desk in desks:
-        if desk is None:
-            counts.append(0)
-            continue
-        before[desk] += 1
-        counts.append(recent.get(desk, 0) + before[desk])  # this one and those before it
-    pairs = zip(desks, counts, strict=True)
-    busy = sorted({d for d, n in pairs if d is not None and n >= BURST_MIN})
-    week: dict[int, int] = {}
-    if busy:
+    added = Counter(d for d in desks if d is not None)  # the batch's own, at most this many
+    recent = _capped_counts(session, dict.fromkeys(known, BURST_MIN), window)
+    maybe = [d for d in known if recent[d] + added[d] >= BURST_MIN]
+    thresholds: dict[int, float] = {}
+    if maybe:
         week = _counts_by_desk(
             session,
-            col(Response.desk_id).in_(busy),
+            col(Response.desk_id).in_(maybe),
             col(Response.submitted_at) >= now - dt.timedelta(days=7),
             col(Response.submitted_at) < window,
         )
-    usual_share = dt.timedelta(days=7) / BURST_WINDOW
-    return [
-        desk is not None
-        and n >= BURST_MIN
-        and n >= BURST_FACTOR * max(week.get(desk, 0) / usual_share, 1.0)
-        for desk, n in zip(desks, counts, strict=True)
-    ]
+        usual_share = dt.timedelta(days=7) / BURST_WINDOW
+        thresholds = {
+            d: max(BURST_MIN, BURST_FACTOR * max(week.get(d, 0) / usual_share, 1.0)) for d in maybe
+        }
+        higher = {d: math.ceil(t) for d, t in thresholds.items() if math.ceil(t) > BURST_MIN}
+        if higher:  # a desk busy all week: count on up to its own threshold
+            recent |= _capped_counts(session, higher, window)
+    flags: list[bool] = []
+    before: Counter[int] = Counter()
+    for desk in desks:
+        if desk is None or desk not in thresholds:
+            flags.append(False)
+            continue
+        before[desk] += 1
+        flags.append(recent[desk] + before[desk] >= thresholds[desk])  # this one and those before
+    return flags
 
 
 def _counts_by_desk(session: Session, *where: Any) -> dict[int, int]:
@@ -137,6 +146,31 @@ def _counts_by_desk(session: Session, *where: Any) -> dict[int, int]:
         select(Response.desk_id, func.count()).where(*where).group_by(col(Response.desk_id))
     ).all()
     return {int(desk): int(n) for desk, n in rows if desk is not None}
+
+
+_CAPPED_PART = (  # one desk's part; its parameter names are numbered, every value is bound
+    "SELECT CAST(:d{i} AS INTEGER) AS desk, count(*) AS n FROM (SELECT 1 FROM responses"
+    " WHERE desk_id = :d{i} AND submitted_at >= :since LIMIT :c{i}) AS r{i}"
+)
+
+
+def _capped_counts(session: Session, caps: Mapping[int, int], since: dt.datetime) -> dict[int, int]:
+    """Each desk's answers since ``since``, counted up to its cap (``min(count, cap)``): one
+    statement, each desk's part reading at most ``cap`` entries of the (desk, time) index.
+
+    Written as SQL text: built with SQLAlchemy's expressions, a union of 30 such parts cost
+    12 ms of Python a batch to build and compile, the database 0.15 ms to run."""
+    if not caps:
+        return {}
+    parts = [_CAPPED_PART.format(i=i) for i in range(len(caps))]  # nosec B608 - numbers only
+    statement = sa.text(" UNION ALL ".join(parts)).bindparams(
+        sa.bindparam("since", type_=Response.__table__.c.submitted_at.type)  # type: ignore[attr-defined]
+    )
+    values: dict[str, Any] = {"since": since}
+    for i, (desk, cap) in enumerate(caps.items()):
+        values |= {f"d{i}": desk, f"c{i}": cap}
+    found = {int(desk): int(n) for desk, n in session.execute(statement, values).all()}
+    return {desk: found.get(desk, 0) for desk in caps}
 
 
 def _repeat_browsers(session: Session, batch: Sequence[Signals], now: dt.datetime) -> list[bool]:

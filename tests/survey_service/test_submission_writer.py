@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -181,3 +183,53 @@ def test_the_writer_commits_before_it_answers(engine: Engine, size: int) -> None
         return seen
 
     assert asyncio.run(one_by_one()) == list(range(1, size + 1))
+
+
+def _copies(engine: Engine, world: World, tag: str, ages: list[dt.timedelta]) -> None:
+    """Stored answers at ``world``'s desk, one per age (how long before now it was given)."""
+    with db.session_scope(engine) as session:
+        response_service.store(session=session, batch=[_prepared(engine, world, f"{tag}-seed-x")])
+    table = Response.__table__  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        seed = session.exec(
+            select(Response).where(Response.client_submission_id == f"{tag}-seed-x")
+        ).one()
+        row = {c.name: getattr(seed, c.name) for c in table.columns if c.name != "id"}
+        now = dt.datetime.now(dt.UTC)
+        rows = [
+            row | {"client_submission_id": f"{tag}-{i:06d}-copy", "submitted_at": now - age}
+            for i, age in enumerate(ages)
+        ]
+        session.execute(sa.delete(table).where(table.c.id == seed.id))
+        session.execute(sa.insert(table), rows)
+        session.commit()
+
+
+def test_burst_counts_stop_where_the_decision_is_made(engine: Engine) -> None:
+    """The window's answers are counted only up to the threshold, with the same flags as
+    counting them all: a quiet desk, one flooded with no history, and one busy all week (its
+    usual rate sets a threshold above BURST_MIN)."""
+    quiet, flooded = make_world(engine), make_world(engine, unit_code="Q2")
+    busy = make_world(engine, unit_code="Q3")
+    minute = dt.timedelta(minutes=1)
+    _copies(engine, quiet, "quiet", [minute * 2] * 3)
+    _copies(engine, flooded, "flood", [minute * 3] * 400)
+    # 3,000 answers over the week: a usual 10 minutes holds 3000/1008 of them; times 5 = 14.9
+    _copies(engine, busy, "busyweek", [dt.timedelta(days=1 + i % 5) for i in range(3_000)])
+    _copies(engine, busy, "busynow", [minute * 4] * 12)
+    now = dt.datetime.now(dt.UTC)
+    desks = [quiet.desk_id, busy.desk_id, flooded.desk_id, busy.desk_id, quiet.desk_id]
+    desks += [busy.desk_id, None]
+    seen: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    with Session(engine) as session:
+        flags = quality._desk_bursts(session, desks, now)
+        capped = quality._capped_counts(
+            session, {quiet.desk_id: 10, flooded.desk_id: 10, busy.desk_id: 15}, now - 10 * minute
+        )
+    # busy: 12 in the window, so its answers in the batch are the 13th, 14th and 15th: only the
+    # 15th reaches 14.9; flooded: 401st; quiet: 4th and 5th
+    assert flags == [False, False, True, False, False, True, False]
+    assert capped == {quiet.desk_id: 3, flooded.desk_id: 10, busy.desk_id: 12}
+    counting = [q for q in seen if "count(" in q.lower() and "LIMIT" in q.upper()]
+    assert len(counting) == 3  # BURST_MIN for all, the busy desk's own threshold, the check
