@@ -104,9 +104,10 @@ def _desk_bursts(session: Session, desks: Sequence[int | None], now: dt.datetime
     ``BURST_MIN`` (a quiet desk stops there), then, at a desk that may be busy, up to the
     threshold its week sets. A desk that reaches the threshold is a burst however far beyond
     it the count goes, so the flags are exact, and the work per batch stays bounded however
-    many answers a desk gets (counting them all cost PostgreSQL a third of the submissions at
-    100 clients, and would make a flood of answers at one desk dearer to flag the more it
-    floods).
+    many answers a desk gets (counting them all cost a third of PostgreSQL's submissions at 100
+    clients once a few minutes of such load were stored, and made a flood of answers at one
+    desk dearer to flag the more it flooded). The week's count is not bounded this way: only
+    desks that may be busy need it, and the desk rate limit bounds what it reads.
     """
     known = sorted({d for d in desks if d is not None})
     if not known:
