@@ -15,6 +15,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -263,7 +265,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 
 def create_served_app() -> FastAPI:
-    """:func:`create_app` for ``survey serve``'s worker processes, with every object made so far
+    """:func:`create_app` for ``survey serve``'s worker processes, with every live desk code
+    remembered (:meth:`~form_service.TargetCache.remember_all`) and every object made so far
     (the imported modules, the app, its templates and tables: some 250,000) moved out of the
     garbage collector's sight (:func:`gc.freeze`).
 
@@ -274,6 +277,11 @@ def create_served_app() -> FastAPI:
     builds many apps (the tests) would keep the garbage of each for good.
     """
     app = create_app()
+    try:
+        with Session(app.state.engine) as session:
+            app.state.form_targets.remember_all(session=session)
+    except SQLAlchemyError as error:  # the requests look their codes up themselves
+        log.warning("desk codes not remembered at start-up: %r", error)
     gc.collect()
     gc.freeze()
     return app

@@ -63,16 +63,19 @@ def find_by_code(*, session: Session, code: str) -> DeskAtCode:
     return DeskAtCode(desk=desk, unit=unit, code=normal)
 
 
-def find_live(*, session: Session, codes: Iterable[str]) -> dict[str, DeskAtCode]:
-    """The active desks behind those of ``codes`` that are live, by code in its stored form,
-    in one query; unknown, revoked and inactive ones are left out."""
-    normal = sorted({normalise_code(code) for code in codes})
-    rows = session.exec(
+def find_live(*, session: Session, codes: Iterable[str] | None) -> dict[str, DeskAtCode]:
+    """The active desks behind those of ``codes`` that are live (every live code when None),
+    by code in its stored form, in one query; unknown, revoked and inactive ones are left out."""
+    query = (
         select(DeskCode, Desk, Unit)
         .join(Desk, col(Desk.id) == DeskCode.desk_id)
         .join(Unit, col(Unit.id) == Desk.unit_id)
-        .where(col(DeskCode.code).in_(normal))
-    ).all()
+    )
+    if codes is None:
+        query = query.where(col(DeskCode.revoked_at).is_(None), col(Desk.active).is_(True))
+    else:
+        query = query.where(col(DeskCode.code).in_(sorted({normalise_code(c) for c in codes})))
+    rows = session.exec(query).all()
     return {
         desk_code.code: DeskAtCode(desk=desk, unit=unit, code=desk_code.code)
         for desk_code, desk, unit in rows

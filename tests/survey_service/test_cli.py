@@ -330,12 +330,24 @@ def test_purge_blanks_old_hashes_and_drops_expired_drafts(
         assert session.exec(select(Draft)).all() == []
 
 
-def test_serve_builds_its_app_with_the_start_up_objects_frozen(env: Path) -> None:
-    """`survey serve`'s workers build the app with gc.freeze() (see create_served_app): the
+def test_serve_builds_its_app_with_the_desk_codes_remembered_and_objects_frozen(
+    env: Path, engine: Engine
+) -> None:
+    """`survey serve`'s workers build the app with every live desk code remembered, so their
+    first requests take the desk lane, and with gc.freeze() (see create_served_app): the
     modules, app and tables made at start-up are no longer walked by every full collection."""
     import gc
 
     from survey_service.app import create_served_app
+    from survey_service.models import Desk
+    from tests.factories import make_world
+
+    world, closed = make_world(engine), make_world(engine, unit_code="Q2")
+    with db.session_scope(engine) as session:
+        desk = session.get(Desk, closed.desk_id)
+        assert desk is not None
+        desk.active = False
+        session.add(desk)
 
     assert "survey_service.app:create_served_app" in inspect.getsource(cli.cmd_serve)
     gc.unfreeze()
@@ -346,3 +358,6 @@ def test_serve_builds_its_app_with_the_start_up_objects_frozen(env: Path) -> Non
         gc.unfreeze()  # the test process builds many apps: keep its garbage collectable
     app.state.engine.dispose()
     assert frozen > 50_000  # the imported modules alone are far more objects than this
+    remembered = app.state.form_targets.peek(world.code)
+    assert remembered is not None and remembered.desk.id == world.desk_id
+    assert app.state.form_targets.peek(closed.code) is None  # a closed desk opens nothing

@@ -322,3 +322,23 @@ def test_codes_due_are_refreshed_together(engine: Engine) -> None:
     assert len(code_queries) == 1  # both codes in one query
     assert cache.peek(first.code) is kept and cache.peek(second.code) is None
     assert cache.refresh_due(first.code) is False  # fresh again, and the refresh is over
+
+
+def test_remember_all_takes_every_live_code_in_one_query(engine: Engine) -> None:
+    first, second = make_world(engine), make_world(engine, unit_code="Q2")
+    with db.session_scope(engine) as session:
+        desk = session.get(Desk, second.desk_id)
+        assert desk is not None
+        desk_service.revoke_code(session=session, desk=desk)
+    seen = _queries(engine)
+    cache = form_service.TargetCache(5.0)
+    with Session(engine) as session:
+        assert cache.remember_all(session=session) == 1
+    assert len([q for q in seen if "desk_codes" in q]) == 1
+    target = cache.peek(first.code)
+    assert target is not None and target.desk.id == first.desk_id
+    assert cache.peek(second.code) is None  # revoked
+    off = form_service.TargetCache(0)
+    with Session(engine) as session:
+        assert off.remember_all(session=session) == 0
+    assert off.peek(first.code) is None
