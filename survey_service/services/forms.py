@@ -87,7 +87,7 @@ def desk_target(*, session: Session, code: str) -> FormTarget:
 def _desk_form(
     at: desk_service.DeskAtCode, campaign: Campaign, version: QuestionnaireVersion
 ) -> FormTarget:
-    return FormTarget(
+    target = FormTarget(
         route="s",
         code=at.code,
         campaign=campaign,
@@ -96,6 +96,8 @@ def _desk_form(
         unit=at.unit,
         desk=at.desk,
     )
+    target.questionnaire  # noqa: B018 - parsed while the version can still load its text
+    return target
 
 
 def desk_targets(*, session: Session, codes: Iterable[str] | None) -> dict[str, FormTarget]:
@@ -148,10 +150,7 @@ class TargetCache:
         found = self._entries.get(key)
         if found is not None and found[0] > now:
             return found[1]
-        target = desk_target(session=session, code=code)
-        target.questionnaire  # noqa: B018 - parsed while the version can still load its text
-        if found is not None and found[1].fingerprint() == target.fingerprint():
-            target = found[1]  # expired but unchanged: the same object, so its pages stay kept
+        target = _unchanged(found, desk_target(session=session, code=code))
         with self._lock:
             if len(self._entries) >= CACHE_ENTRIES:
                 self._entries.clear()
@@ -174,7 +173,7 @@ class TargetCache:
         refresh is running: the caller then runs :meth:`refresh` (in the background: no
         request waits for it)."""
         found = self._entries.get(desk_service.normalise_code(code))
-        if found is None or found[0] - self._clock() > self.seconds * REFRESH_AHEAD:
+        if found is None or found[0] - self._clock() > self._ahead:
             return False
         with self._lock:
             if self._refreshing:
@@ -192,8 +191,6 @@ class TargetCache:
         due = [k for k, (ends, _) in list(self._entries.items()) if ends - now <= self._ahead]
         try:
             fresh = desk_targets(session=session, codes=due)
-            for target in fresh.values():
-                target.questionnaire  # noqa: B018 - parsed while the version can load its text
         finally:
             with self._lock:
                 self._refreshing = False
@@ -203,11 +200,8 @@ class TargetCache:
             for key in due:
                 target = fresh.get(key)
                 old = self._entries.pop(key, None)
-                if target is None:
-                    continue
-                if old is not None and old[1].fingerprint() == target.fingerprint():
-                    target = old[1]
-                self._entries[key] = (self._clock() + self.seconds, target)
+                if target is not None:
+                    self._entries[key] = (self._clock() + self.seconds, _unchanged(old, target))
 
     def remember_all(self, *, session: Session) -> int:
         """Remember what every live desk code opens (one query for the codes, one for the
@@ -218,8 +212,6 @@ class TargetCache:
             return 0
         generation = self._generation
         found = desk_targets(session=session, codes=None)
-        for target in found.values():
-            target.questionnaire  # noqa: B018 - parsed while the version can load its text
         with self._lock:
             if generation != self._generation:
                 return 0
@@ -249,6 +241,14 @@ class TargetCache:
             self._entries.clear()
             self._pages.clear()
             self._generation += 1
+
+
+def _unchanged(old: tuple[float, FormTarget] | None, target: FormTarget) -> FormTarget:
+    """The remembered target when ``target``, looked up again, is the same as stored (the same
+    object, so the pages kept for it stay); else ``target``."""
+    if old is not None and old[1].fingerprint() == target.fingerprint():
+        return old[1]
+    return target
 
 
 REFRESH_AHEAD = 0.2  # share of an entry's life at the end of which it is looked up again

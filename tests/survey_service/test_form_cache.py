@@ -26,6 +26,16 @@ class Clock:
         return self.now
 
 
+def _change_desk(engine: Engine, desk_id: int, **values: object) -> None:
+    """Change a desk in the database directly, as another process or the CLI would."""
+    with db.session_scope(engine) as session:
+        desk = session.get(Desk, desk_id)
+        assert desk is not None
+        for name, value in values.items():
+            setattr(desk, name, value)
+        session.add(desk)
+
+
 def _queries(engine: Engine) -> list[str]:
     seen: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
@@ -187,11 +197,7 @@ def test_an_unchanged_code_keeps_its_pages_through_a_refresh(engine: Engine) -> 
         cache.refresh(session=session)
     clock.now += 4.0  # the first entry's time is over; the refreshed one lives
     assert cache.peek(world.code) is target and cache.page(target, "1:vi") == "<p>page</p>"
-    with db.session_scope(engine) as session:  # a change behind the app's back
-        desk = session.get(Desk, world.desk_id)
-        assert desk is not None
-        desk.name_vi = "Quầy Một cửa"
-        session.add(desk)
+    _change_desk(engine, world.desk_id, name_vi="Quầy Một cửa")  # behind the app's back
     clock.now += 0.6
     assert cache.refresh_due(world.code)
     with Session(engine) as session:
@@ -219,11 +225,7 @@ def test_an_expired_code_looked_up_again_keeps_its_pages_unless_changed(engine: 
         again = cache.desk_target(session=session, code=world.code)
     assert len(seen) > before and again is target and cache.page(again, "1:vi") == "<p>page</p>"
     assert cache.peek(world.code) is target  # fresh for another 5 s
-    with db.session_scope(engine) as session:  # a change behind the app's back
-        desk = session.get(Desk, world.desk_id)
-        assert desk is not None
-        desk.name_vi = "Quầy Một cửa"
-        session.add(desk)
+    _change_desk(engine, world.desk_id, name_vi="Quầy Một cửa")  # behind the app's back
     clock.now += 60
     with Session(engine) as session:
         changed = cache.desk_target(session=session, code=world.code)
@@ -308,11 +310,7 @@ def test_codes_due_are_refreshed_together(engine: Engine) -> None:
     with Session(engine) as session:
         kept = cache.desk_target(session=session, code=first.code)
         cache.desk_target(session=session, code=second.code)
-    with db.session_scope(engine) as session:
-        desk = session.get(Desk, second.desk_id)
-        assert desk is not None
-        desk.active = False  # closed behind the app's back
-        session.add(desk)
+    _change_desk(engine, second.desk_id, active=False)  # closed behind the app's back
     clock.now += 4.5
     seen = _queries(engine)
     assert cache.refresh_due(first.code)
