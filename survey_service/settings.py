@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a process remembers what a desk code opens (0: not at all)",
     )
+    opentelemetry: bool = Field(
+        default=False,
+        description=(
+            "FastAPI's own OpenTelemetry spans, metrics and logs, for a process whose "
+            "OpenTelemetry SDK is configured (off: no per-request check)"
+        ),
+    )
 
     @cached_property
     def resolved_database_url(self) -> str:

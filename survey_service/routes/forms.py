@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -45,6 +46,16 @@ def _error_groups(errors: dict[str, str]) -> list[tuple[str, list[str]]]:
     for item_id, message in errors.items():
         groups.setdefault(message, []).append(item_id)
     return list(groups.items())
+
+
+def field_values(form: Any) -> Callable[[str], list[str]]:
+    """A form's values by field name, gathered in one pass: Starlette's ``getlist`` walks every
+    field for each name asked, and a questionnaire asks for each of its items (28 on the
+    citizen form: a twentieth of a desk submission's time in the event loop)."""
+    values: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        values.setdefault(name, []).append(str(value))
+    return lambda name: values.get(name, [])
 
 
 BROWSER_COOKIE = "survey_browser"
@@ -339,7 +350,7 @@ def _post_page(
     ctx_vars = form_service.context(unit)
     page = str(form.get("page") or form_service.ALL)
     items = form_service.page_items(form_service.page_sections(q, page, draft.answers, ctx_vars))
-    posted = qn.from_form(q, lambda name: [str(v) for v in form.getlist(name)], items)
+    posted = qn.from_form(q, field_values(form), items)
     answers = {k: v for k, v in draft.answers.items() if k not in {i.id for i in items}} | posted
     page_ids = form_service.pages(q, answers, ctx_vars)
     page = page if page in page_ids else page_ids[0]
@@ -510,7 +521,7 @@ async def in_one_go(
         return None
     ctx_vars = form_service.context(unit)
     items = form_service.page_items(form_service.page_sections(q, form_service.ALL, {}, ctx_vars))
-    posted = qn.from_form(q, lambda name: [str(v) for v in form.getlist(name)], items)
+    posted = qn.from_form(q, field_values(form), items)
     clean, errors = qn.check_answers(q, posted, ctx_vars)
     if errors:
         return None

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from starlette.datastructures import FormData
 
 import questionnaires as qn
 from survey_service import db, deps, web
@@ -212,3 +213,14 @@ def test_a_multipart_post_goes_the_usual_way(lane: TestClient, engine: Engine) -
     }
     assert lane.post(f"/s/{world.code}", files=good).status_code == 200
     assert len(_rows(engine)) == 1
+
+
+def test_field_values_gathers_every_value_of_a_name_in_order() -> None:
+    """What ``qn.from_form`` reads a posted form through (one pass, not Starlette's getlist
+    per name): repeated fields keep their order, absent ones are empty."""
+    form = FormData([("q_a", "1"), ("q_b", "x"), ("q_a", "3"), ("lang", "vi")])
+    values = form_routes.field_values(form)
+    assert values("q_a") == ["1", "3"]
+    assert values("q_b") == ["x"]
+    assert values("q_missing") == []
+    assert all(values(name) == [str(v) for v in form.getlist(name)] for name in form)

@@ -6,7 +6,11 @@ import stat
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from opentelemetry import trace
+from sqlalchemy.engine import Engine
 
+from survey_service.app import create_app
 from survey_service.settings import Settings
 
 
@@ -38,3 +42,24 @@ def test_default_database_is_sqlite_under_var(tmp_path: Path) -> None:
 def test_postgres_urls_use_psycopg3(tmp_path: Path) -> None:
     settings = Settings(var_dir=tmp_path, database_url="postgresql://u@db:5432/par")
     assert settings.resolved_database_url == "postgresql+psycopg://u@db:5432/par"
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_fastapi_telemetry_looks_for_providers_only_when_turned_on(
+    on: bool, settings: Settings, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SURVEY_OPENTELEMETRY: off (the default), no request asks OpenTelemetry for its global
+    providers; on, every request does (and FastAPI sends spans once an SDK is configured)."""
+    asked: list[str] = []
+    real = trace.get_tracer_provider
+
+    def counted() -> trace.TracerProvider:
+        asked.append("tracer")
+        return real()
+
+    monkeypatch.setattr(trace, "get_tracer_provider", counted)
+    app = create_app(settings.model_copy(update={"opentelemetry": on}), engine=engine)
+    with TestClient(app) as client:
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 200
+    assert len(asked) == (3 if on else 0)
