@@ -208,9 +208,18 @@ def _date(spec: FieldSpec, text: str, units: Mapping[str, int]) -> str:
 
 def _tax_code(spec: FieldSpec, text: str, units: Mapping[str, int]) -> str:
     """Ten digits, or thirteen for a branch, normalised to ``0123456789-001``."""
-    match = _TAX_CODE.fullmatch("".join(text.split()))
+    compact = "".join(text.split())
+    match = _TAX_CODE.fullmatch(compact)
     if match is None:
-        raise _Bad(f"{text!r} is not a tax code: 10 digits, or 13 written as 0123456789-001.")
+        problem = f"{text!r} is not a tax code: 10 digits, or 13 written as 0123456789-001."
+        if compact.isdigit() and len(compact) in (9, 12) and not compact.startswith("0"):
+            # Ho Chi Minh City's codes all begin with 03; Excel keeps a code typed into a
+            # number cell as a number, without its leading 0.
+            problem += (
+                " A leading 0 seems lost (Excel drops it from number cells):"
+                " format the column as Text and type the codes again."
+            )
+        raise _Bad(problem)
     return f"{match[1]}-{match[2]}" if match[2] else match[1]
 
 

@@ -314,14 +314,20 @@ def test_bad_business_rows_name_the_tax_code_and_size_class_problems(
         ["0301234567", "Q1", "Thương mại", "huge"],
         ["", "Q1", "", "small"],
         ["0301234567-01", "Q1", "Dịch vụ", "medium"],
+        [301234567, "Q1", "Dịch vụ", "medium"],  # typed into a number cell: its 0 is gone
     ]
     report = import_file(engine, world.campaign_id, write(tmp_path, table, "xlsx"), "business")
+    lost = (
+        " A leading 0 seems lost (Excel drops it from number cells):"
+        " format the column as Text and type the codes again."
+    )
     assert report.errors == (
         RowError(2, "external_id", f"'030123456' {tax}"),
         RowError(3, "size_class", "'huge' is not one of micro, small, medium, large."),
         RowError(4, "external_id", "The value is missing; it is required."),
         RowError(4, "sector", "The value is missing; it is required."),
         RowError(5, "external_id", f"'0301234567-01' {tax}"),
+        RowError(6, "external_id", f"'301234567' {tax}{lost}"),
     )
     assert_nothing_stored(engine)
 
