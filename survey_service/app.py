@@ -271,7 +271,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 def create_served_app() -> FastAPI:
     """:func:`create_app` for ``survey serve``'s worker processes, with every live desk code
-    remembered (:meth:`~form_service.TargetCache.remember_all`) and every object made so far
+    remembered (:meth:`~form_service.TargetCache.remember_all`), the public pages' templates
+    compiled (:func:`web.compile_public_templates`), and every object made so far
     (the imported modules, the app, its templates and tables: some 250,000) moved out of the
     garbage collector's sight (:func:`gc.freeze`).
 
@@ -287,6 +288,7 @@ def create_served_app() -> FastAPI:
             app.state.form_targets.remember_all(session=session)
     except SQLAlchemyError as error:  # the requests look their codes up themselves
         log.warning("desk codes not remembered at start-up: %r", error)
+    web.compile_public_templates()
     gc.collect()
     gc.freeze()
     return app

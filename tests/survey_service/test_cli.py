@@ -12,7 +12,7 @@ import zxingcpp
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from survey_service import cli, db
+from survey_service import cli, db, web
 from survey_service.models import (
     AppraisalPoint,
     Campaign,
@@ -331,10 +331,10 @@ def test_purge_blanks_old_hashes_and_drops_expired_drafts(
 
 
 def test_serve_builds_its_app_with_the_desk_codes_remembered_and_objects_frozen(
-    env: Path, engine: Engine
+    env: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`survey serve`'s workers build the app with every live desk code remembered, so their
-    first requests take the desk lane, and with gc.freeze() (see create_served_app): the
+    first requests take the desk lane, the public templates compiled, and with gc.freeze() (see create_served_app): the
     modules, app and tables made at start-up are no longer walked by every full collection."""
     import gc
 
@@ -351,12 +351,26 @@ def test_serve_builds_its_app_with_the_desk_codes_remembered_and_objects_frozen(
 
     assert "survey_service.app:create_served_app" in inspect.getsource(cli.cmd_serve)
     gc.unfreeze()
+    web._env.cache.clear()  # as in a new process: nothing compiled yet
     try:
         app = create_served_app()
         frozen = gc.get_freeze_count()
     finally:
         gc.unfreeze()  # the test process builds many apps: keep its garbage collectable
     app.state.engine.dispose()
+    # the public templates compiled at start: the first form pages read none from disk
+    loader = web._env.loader
+    assert loader is not None
+    read: list[str] = []
+    real_source = loader.get_source
+    monkeypatch.setattr(
+        loader, "get_source", lambda env, name: read.append(name) or real_source(env, name)
+    )
+    for name in ("public/form.html", "public/_questions.html", "public/thanks.html", "base.html"):
+        web._env.get_template(name)
+    assert read == []
+    web._env.get_template("admin/login.html")  # the admin pages compile on first use
+    assert read == ["admin/login.html"]
     assert frozen > 50_000  # the imported modules alone are far more objects than this
     remembered = app.state.form_targets.peek(world.code)
     assert remembered is not None and remembered.desk.id == world.desk_id
