@@ -334,8 +334,9 @@ def test_serve_builds_its_app_with_the_desk_codes_remembered_and_objects_frozen(
     env: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`survey serve`'s workers build the app with every live desk code remembered, so their
-    first requests take the desk lane, the public templates compiled, and with gc.freeze() (see create_served_app): the
-    modules, app and tables made at start-up are no longer walked by every full collection."""
+    first requests take the desk lane, the public templates compiled, and with gc.freeze()
+    (see create_served_app): the modules, app and tables made at start-up are no longer walked
+    by every full collection."""
     import gc
 
     from survey_service.app import create_served_app
