@@ -4,6 +4,10 @@ A file is read twice, streaming, so a million rows never sit in memory: the firs
 row (keeping only the set of external ids and the unit codes) and the second, run only when nothing
 was wrong, inserts the rows in batches. Contact data goes to ``frame_contacts`` alone, so that
 deleting it after fieldwork leaves the frame, its strata and its samples intact.
+
+Two imports of the same campaign and audience at once never both store an id: on PostgreSQL
+the second waits for the first before its check (an advisory lock); on SQLite the second looks
+at the first's rows again once it writes, and stops with nothing stored.
 """
 
 from __future__ import annotations
@@ -57,6 +61,20 @@ def _unit_codes(session: Session) -> dict[str, int]:
 def _earlier_frames(session: Session, campaign_id: int, audience: qn.Audience) -> list[int]:
     query = select(Frame.id).where(Frame.campaign_id == campaign_id, Frame.audience == audience)
     return [frame_id for frame_id in session.exec(query) if frame_id is not None]
+
+
+IMPORT_LOCK = 0x46524D49  # "FRMI": the first key of PostgreSQL's advisory lock on imports
+
+
+def _one_import_at_a_time(session: Session, campaign_id: int, audience: qn.Audience) -> None:
+    """On PostgreSQL, wait until no other transaction imports a frame of this campaign and
+    audience, and hold that turn to the end of this one (an advisory lock), so this import's
+    check sees every id the other stored. SQLite needs no lock here: its writer queue makes
+    the second import wait at its first INSERT, and :func:`_store` looks again from there."""
+    if session.get_bind().dialect.name == "postgresql":
+        audiences = list(qn.Audience)
+        key = campaign_id * len(audiences) + audiences.index(audience)
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(IMPORT_LOCK, key % 2**31)))
 
 
 def _check_file(
@@ -127,10 +145,25 @@ def _split(
 
 
 def _store(session: Session, frame: Frame, path: Path, check: _Check) -> int:
-    """The second pass: insert every row in batches; returns how many."""
+    """The second pass: insert every row in batches; returns how many.
+
+    Called with the frame's own row written, so this transaction now writes alone (SQLite's
+    writer queue; on PostgreSQL the import lock was taken before the check). A frame of the
+    same campaign and audience that another import stored after this one's check is looked
+    at here, batch by batch: an id it holds stops the import with nothing stored.
+    """
     assert frame.id is not None
+    known = set(check.earlier) | {frame.id}
+    others = _earlier_frames(session, frame.campaign_id, qn.Audience(frame.audience))
+    newer = [frame_id for frame_id in others if frame_id not in known]
     batch: list[tuple[dict[str, Any], dict[str, str]]] = []
     total = 0
+
+    def insert() -> int:
+        if newer and batch:
+            _refuse_ids_in(session, newer, [row["external_id"] for row, _ in batch])
+        return _insert(session, batch)
+
     with closing(_numbered(path)) as numbered:
         next(numbered)
         for _, cells in numbered:
@@ -143,9 +176,28 @@ def _store(session: Session, frame: Frame, path: Path, check: _Check) -> int:
                 )
             batch.append(_split(check.layout, values, frame.id))
             if len(batch) >= BATCH:
-                total += _insert(session, batch)
+                total += insert()
                 batch.clear()
-    return total + _insert(session, batch)
+    return total + insert()
+
+
+def _refuse_ids_in(session: Session, frames: list[int], external_ids: list[str]) -> None:
+    query = (
+        select(FrameRow.external_id)
+        .where(col(FrameRow.frame_id).in_(frames), col(FrameRow.external_id).in_(external_ids))
+        .limit(1)
+    )
+    taken = session.exec(query).first()
+    if taken is not None:
+        raise errors.Conflict(
+            f"Một lần nhập khác của cùng chiến dịch và đối tượng vừa xong trong lúc nhập và đã có"
+            f" mã {taken!r}; chưa lưu gì. Hãy nhập lại để xem mọi dòng trùng.",
+            message_en=(
+                f"Another import for the same campaign and audience finished during this one"
+                f" and holds id {taken!r}; nothing was stored. Import again to see every"
+                f" such row."
+            ),
+        )
 
 
 def import_frame(
@@ -168,6 +220,7 @@ def import_frame(
     if not path.is_file():
         raise errors.InvalidInput(f"Không có tệp {path}.", message_en=f"There is no file {path}.")
     assert campaign.id is not None
+    _one_import_at_a_time(session, campaign.id, kind)
     check = _check_file(
         session=session,
         campaign_id=campaign.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -595,3 +596,64 @@ def test_frame_to_invitations_from_the_command_line(
     assert cli.main(["sample", "draw", "--plan", "1"]) == 0
     with Session(engine) as session:
         assert len(session.exec(select(Invitation)).all()) == 132
+
+
+def test_two_imports_at_once_never_put_one_id_in_two_frames(
+    engine: Engine, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two coordinators import lists of the same campaign and audience at the same moment,
+    sharing one id. The second import to check must not miss the first's rows: on PostgreSQL it
+    waits for the first to finish, then its check finds the id; on SQLite (no wait at the check,
+    so the writer lock is not held for it) it looks again once it writes, and stops."""
+    late_file = write(tmp_path, CITIZENS)  # HS-001, HS-002
+    early_table = [CITIZENS[0], ["HS-002", "Q1", "Hộ tịch", "", "", "", "", ""]]
+    early_table.append(["HS-003", "Q3", "Đất đai", "", "", "", "", ""])
+    early_file = write_csv(tmp_path / "early.csv", early_table)
+    real_check = frame_service._check_file
+    outcome: dict[str, Any] = {}
+
+    def early_import() -> None:
+        try:
+            outcome["early"] = import_file(engine, world.campaign_id, early_file, name="early")
+        except Exception as exc:  # noqa: BLE001 - handed to the test's thread
+            outcome["early"] = exc
+
+    def checked_then_overtaken(**kwargs: Any) -> Any:
+        found = real_check(**kwargs)
+        if kwargs["path"] == late_file:  # the late import has checked: the early one runs now
+            early = threading.Thread(target=early_import)
+            early.start()
+            early.join(timeout=1.5)  # PostgreSQL: still waiting for the late import's turn
+            outcome["early_waited"] = early.is_alive()
+            outcome["thread"] = early
+        return found
+
+    monkeypatch.setattr(frame_service, "_check_file", checked_then_overtaken)
+    try:
+        outcome["late"] = import_file(engine, world.campaign_id, late_file, name="late")
+    except errors.Conflict as exc:
+        outcome["late"] = exc
+    outcome["thread"].join(timeout=30)
+
+    with Session(engine) as session:
+        frames = session.exec(select(Frame.name, Frame.id).order_by(col(Frame.id))).all()
+        shared = session.exec(
+            select(FrameRow.external_id).group_by(FrameRow.external_id).having(func.count() > 1)
+        ).all()
+    assert shared == []
+    assert len(frames) == 1
+    if engine.dialect.name == "postgresql":
+        assert outcome["early_waited"] is True
+        assert [name for name, _ in frames] == ["late"]
+        assert outcome["early"].frame_id is None
+        assert outcome["early"].errors == (
+            RowError(
+                2, "external_id", "External id 'HS-002' is in an earlier frame of the campaign."
+            ),
+        )
+    else:
+        assert outcome["early_waited"] is False
+        assert [name for name, _ in frames] == ["early"]
+        assert isinstance(outcome["late"], errors.Conflict)
+        assert "holds id 'HS-002'; nothing was stored" in str(outcome["late"])
+        assert stored_rows(engine, frames[0][1]).keys() == {"HS-002", "HS-003"}
