@@ -17,7 +17,7 @@ from survey_service import web
 from survey_service.asgi import replaying
 from survey_service.deps import read_form
 from survey_service.errors import DomainError
-from survey_service.routes import forms
+from survey_service.routes import form_pages, forms
 from survey_service.services import drafts as draft_service
 from survey_service.services import forms as form_service
 
@@ -79,8 +79,10 @@ def kept_page(request: Request, target: form_service.FormTarget) -> Response | N
     if target.unit is None or request.cookies.get(draft_service.COOKIE):
         return None
     cache: form_service.TargetCache = request.app.state.form_targets
-    page_html = cache.page(target, forms.page_variant(target.unit, web.request_language(request)))
+    page_html = cache.page(
+        target, form_pages.page_variant(target.unit, web.request_language(request))
+    )
     if page_html is None:
         return None
     forms.refresh_soon(request, target.code)
-    return forms.fresh_page(request, target, page_html)
+    return form_pages.fresh_page(request, target, page_html)

@@ -10,13 +10,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import secrets
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 import questionnaires as qn
@@ -24,6 +22,16 @@ from survey_service import clients, i18n, ratelimit, web
 from survey_service.deps import FormDep, SessionDep
 from survey_service.errors import Gone
 from survey_service.models import Draft, Unit
+from survey_service.routes.form_pages import (
+    BROWSER_COOKIE,
+    HONEYPOT,
+    field_values,
+    render_page,
+    render_unit_picker,
+    show_form,
+    with_browser_cookie,
+    with_draft_cookie,
+)
 from survey_service.services import desks as desk_service
 from survey_service.services import drafts as draft_service
 from survey_service.services import form_links as link_service
@@ -34,178 +42,6 @@ from survey_service.submission_writer import SubmissionWriter
 
 router = APIRouter(include_in_schema=False)
 logger = logging.getLogger(__name__)
-
-
-def _numbers(q: qn.Questionnaire) -> dict[str, int]:
-    return {item.id: n for n, item in enumerate(q.items, start=1)}
-
-
-def _error_groups(errors: dict[str, str]) -> list[tuple[str, list[str]]]:
-    """Errors grouped by message, keeping item order, so the summary stays short."""
-    groups: dict[str, list[str]] = {}
-    for item_id, message in errors.items():
-        groups.setdefault(message, []).append(item_id)
-    return list(groups.items())
-
-
-def field_values(form: Any) -> Callable[[str], list[str]]:
-    """A form's values by field name, gathered in one pass: Starlette's ``getlist`` walks every
-    field for each name asked, and a questionnaire asks for each of its items (28 on the
-    citizen form: a twentieth of a desk submission's time in the event loop)."""
-    values: dict[str, list[str]] = {}
-    for name, value in form.multi_items():
-        values.setdefault(name, []).append(str(value))
-    return lambda name: values.get(name, [])
-
-
-BROWSER_COOKIE = "survey_browser"
-HONEYPOT = "website"
-
-
-def _with_browser_cookie(response: Response, request: Request) -> bool:
-    """Give a browser without one its random id (only ever stored as a keyed hash, for the
-    repeat-browser flag); returns whether cookies are marked secure."""
-    secure: bool = request.app.state.settings.secure_cookies
-    if BROWSER_COOKIE not in request.cookies:
-        response.set_cookie(
-            BROWSER_COOKIE,
-            secrets.token_urlsafe(18),
-            max_age=365 * 86_400,
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-            path="/",
-        )
-    return secure
-
-
-def _with_draft_cookie(
-    response: Response, request: Request, target: form_service.FormTarget, draft: Draft | None
-) -> Response:
-    secure = _with_browser_cookie(response, request)
-    if draft is None or not draft_service.is_stored(draft):
-        response.delete_cookie(draft_service.COOKIE, path=target.base_path)
-    else:
-        response.set_cookie(
-            draft_service.COOKIE,
-            draft.token,
-            path=target.base_path,
-            max_age=int(draft_service.LIFETIME.total_seconds()),
-            httponly=True,
-            samesite="lax",
-            secure=secure,
-        )
-    return response
-
-
-def _render_unit_picker(
-    request: Request,
-    session: Session,
-    target: form_service.FormTarget,
-    draft: Draft | None,
-    lang: str,
-    error: bool = False,
-) -> Response:
-    ctx = {
-        "target": target,
-        "q": target.questionnaire,
-        "units": form_service.choosable_units(session=session),
-        "draft": draft,
-        "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
-        "unit_error": error,
-        "started": request.app.state.signer.stamp(),
-    }
-    status = 422 if error else 200
-    response = web.render(request, "public/unit_picker.html", ctx, status_code=status, lang=lang)
-    return _with_draft_cookie(response, request, target, draft)
-
-
-def _render_page(
-    request: Request,
-    target: form_service.FormTarget,
-    *,
-    unit: Unit,
-    page: str,
-    answers: dict[str, Any],
-    draft: Draft | None,
-    lang: str,
-    errors: dict[str, str] | None = None,
-) -> Response:
-    q = target.questionnaire
-    ctx_vars = form_service.context(unit)
-    page_ids = form_service.pages(q, answers, ctx_vars)
-    page = page if page in page_ids else page_ids[0]
-    index = page_ids.index(page)
-    fresh = draft is None and not errors and not answers and index == 0 and target.unit is not None
-    cache: form_service.TargetCache = request.app.state.form_targets
-    variant = page_variant(target.unit, lang) if target.unit is not None else ""
-    if fresh and (kept := cache.page(target, variant)) is not None:
-        return fresh_page(request, target, kept)  # kept while its entry expired unchanged
-    sections = form_service.page_sections(q, page, answers, ctx_vars)
-    on_page = {item.id for item in form_service.page_items(sections)}
-    known = {k: v for k, v in answers.items() if k not in on_page} | ctx_vars
-    ctx = {
-        "target": target,
-        "q": q,
-        "unit": unit,
-        "page": page,
-        "page_number": index + 1,
-        "page_count": len(page_ids),
-        "sections": sections,
-        "rendered": form_service.rendered_items(q, sections, answers, ctx_vars),
-        "answers": answers,
-        "errors": errors or {},
-        "error_groups": _error_groups,
-        "numbers": _numbers(q),
-        "rules": form_service.browser_rules(q),
-        "known": known,
-        "draft": draft,
-    }
-    if fresh:
-        # A fresh desk form is the same page for everyone at the desk but for its submission
-        # id and start stamp: rendered once with slots for them, then only filled in.
-        ctx |= {"submission_id": SUBMISSION_SLOT, "started": STARTED_SLOT}
-        page_html = bytes(web.render(request, "public/form.html", ctx, lang=lang).body).decode()
-        cache.keep_page(target, variant, page_html)
-        return fresh_page(request, target, page_html)
-    ctx |= {
-        "submission_id": draft.submission_id if draft else secrets.token_urlsafe(18),
-        "started": request.app.state.signer.stamp(),
-    }
-    status = 422 if errors else 200
-    response = web.render(request, "public/form.html", ctx, status_code=status, lang=lang)
-    return _with_draft_cookie(response, request, target, draft)
-
-
-SUBMISSION_SLOT = secrets.token_urlsafe(24)  # stand-ins no page text can contain
-STARTED_SLOT = secrets.token_urlsafe(24)
-
-
-def page_variant(unit: Unit, lang: str) -> str:
-    return f"{unit.id}:{lang}"
-
-
-def fresh_page(request: Request, target: form_service.FormTarget, page_html: str) -> Response:
-    """A fresh form page from its rendered text: a submission id and a start stamp of its own."""
-    filled = page_html.replace(SUBMISSION_SLOT, secrets.token_urlsafe(18)).replace(
-        STARTED_SLOT, request.app.state.signer.stamp()
-    )
-    return _with_draft_cookie(HTMLResponse(filled), request, target, None)
-
-
-def _show(request: Request, session: Session, target: form_service.FormTarget) -> Response:
-    lang = web.request_language(request)
-    draft = draft_service.find(
-        session=session, token=request.cookies.get(draft_service.COOKIE), form_key=target.key
-    )
-    unit = target.unit or (session.get(Unit, draft.unit_id) if draft and draft.unit_id else None)
-    if unit is None:
-        return _render_unit_picker(request, session, target, draft, lang)
-    answers = dict(draft.answers) if draft else {}
-    page = draft.page if draft else ""
-    return _render_page(
-        request, target, unit=unit, page=page, answers=answers, draft=draft, lang=lang
-    )
 
 
 def _pick_unit(
@@ -220,11 +56,11 @@ def _pick_unit(
     raw = str(form.get("unit_id") or "")
     unit = choosable.get(int(raw)) if raw.isdigit() else None
     if unit is None:
-        return _render_unit_picker(request, session, target, draft, lang, error=True)
+        return render_unit_picker(request, session, target, draft, lang, error=True)
     draft_service.save(
         session=session, draft=draft, answers=draft.answers, page="", unit_id=unit.id
     )
-    return _render_page(
+    return render_page(
         request, target, unit=unit, page="", answers=draft.answers, draft=draft, lang=lang
     )
 
@@ -300,7 +136,7 @@ def _submit(
     # request (measured: with 20 phones at once, 5× the answers per second on SQLite).
     session.commit()
     redirect = RedirectResponse(f"{target.base_path}/thanks?lang={lang}", status_code=303)
-    return _with_draft_cookie(redirect, request, target, None)
+    return with_draft_cookie(redirect, request, target, None)
 
 
 def _post(
@@ -329,7 +165,7 @@ def _post(
         return _pick_unit(request, session, target, draft, form, lang)
     unit = target.unit or (session.get(Unit, draft.unit_id) if draft.unit_id else None)
     if unit is None:
-        return _render_unit_picker(request, session, target, draft, lang)
+        return render_unit_picker(request, session, target, draft, lang)
     return _post_page(
         request, session, target, draft=draft, unit=unit, form=form, lang=lang, action=action
     )
@@ -360,7 +196,7 @@ def _post_page(
         draft_service.save(session=session, draft=draft, answers=answers, page=at, unit_id=unit.id)
 
     def show(at: str, errors: dict[str, str] | None = None) -> Response:
-        return _render_page(
+        return render_page(
             request,
             target,
             unit=unit,
@@ -374,9 +210,9 @@ def _post_page(
     if action == "save":
         if draft.page and draft.page != page:
             # a late autosave from a page the respondent has already left: keep the newer state
-            return _with_draft_cookie(Response(status_code=204), request, target, draft)
+            return with_draft_cookie(Response(status_code=204), request, target, draft)
         keep(page)
-        return _with_draft_cookie(Response(status_code=204), request, target, draft)
+        return with_draft_cookie(Response(status_code=204), request, target, draft)
     if action == "back":
         keep(page_ids[max(index - 1, 0)])
         return show(page_ids[max(index - 1, 0)])
@@ -413,7 +249,7 @@ def _thanks(request: Request, target_unit: Unit | None, desk: Any) -> Response:
 @router.get("/s/{code}")
 def desk_form(request: Request, code: str, session: SessionDep) -> Response:
     """The citizen questionnaire for the desk behind ``code``."""
-    return _show(request, session, _desk_target(request, session, code))
+    return show_form(request, session, _desk_target(request, session, code))
 
 
 @router.post("/s/{code}")
@@ -535,7 +371,7 @@ async def in_one_go(
     writer: SubmissionWriter = request.app.state.submission_writer
     await writer.store(response_service.prepare(submission, posted_sid, q, clean))
     redirect = RedirectResponse(f"{target.base_path}/thanks?lang={lang}", status_code=303)
-    _with_browser_cookie(redirect, request)  # no draft cookie came, so none to delete
+    with_browser_cookie(redirect, request)  # no draft cookie came, so none to delete
     return redirect
 
 
@@ -557,7 +393,7 @@ def invitation_form(request: Request, code: str, session: SessionDep) -> Respons
     target = form_service.invitation_target(session=session, code=code)
     assert target.invitation_id is not None
     invitation_service.mark_opened(session=session, invitation_id=target.invitation_id)
-    return _show(request, session, target)
+    return show_form(request, session, target)
 
 
 @router.post("/i/{code}")
@@ -591,7 +427,7 @@ def invitation_thanks(request: Request, code: str) -> Response:
 @router.get("/f/{code}")
 def link_form(request: Request, code: str, session: SessionDep) -> Response:
     """The questionnaire behind a form link."""
-    return _show(request, session, form_service.link_target(session=session, code=code))
+    return show_form(request, session, form_service.link_target(session=session, code=code))
 
 
 @router.post("/f/{code}")

@@ -17,7 +17,7 @@ import questionnaires as qn
 from survey_service import db, deps, web
 from survey_service.app import create_app
 from survey_service.models import Draft, Response, Unit
-from survey_service.routes import forms as form_routes
+from survey_service.routes import form_pages
 from survey_service.services import quality
 from survey_service.settings import Settings
 from tests.factories import hidden_fields, make_world, valid_answers
@@ -81,8 +81,8 @@ def test_fresh_pages_are_kept_once_and_filled_in_per_request(
     assert one["submission_id"] != two["submission_id"]
     assert re.fullmatch(r"[A-Za-z0-9_-]{24}", two["submission_id"])
     assert lane.app.state.signer.stamped_time(two["started"]) is not None  # type: ignore[attr-defined]
-    assert form_routes.SUBMISSION_SLOT not in second.text
-    assert form_routes.STARTED_SLOT not in second.text
+    assert form_pages.SUBMISSION_SLOT not in second.text
+    assert form_pages.STARTED_SLOT not in second.text
     # the same page but for those two values, with the cookies the usual path sets
     blank = re.compile(r'name="(submission_id|started)" value="[^"]*"')
     assert blank.sub("", first.text) == blank.sub("", second.text)
@@ -219,7 +219,7 @@ def test_field_values_gathers_every_value_of_a_name_in_order() -> None:
     """What ``qn.from_form`` reads a posted form through (one pass, not Starlette's getlist
     per name): repeated fields keep their order, absent ones are empty."""
     form = FormData([("q_a", "1"), ("q_b", "x"), ("q_a", "3"), ("lang", "vi")])
-    values = form_routes.field_values(form)
+    values = form_pages.field_values(form)
     assert values("q_a") == ["1", "3"]
     assert values("q_b") == ["x"]
     assert values("q_missing") == []
