@@ -27,14 +27,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
-import json
 import os
-import platform
 import re
 import secrets
-import signal
-import socket
-import string
 import subprocess
 import sys
 import tempfile
@@ -43,7 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,120 +52,28 @@ from survey_service.models import Response
 from survey_service.services import desks as desk_service
 from survey_service.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
-WRK_DIR = Path(__file__).resolve().parent / "wrk"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the harness beside this script
+from load_harness import (  # noqa: E402
+    ROOT,
+    STAGGER_MS,
+    Round,
+    Server,
+    clean_env,
+    machine,
+    run_prefix,
+    run_wrk,
+    start_server,
+    wait_ready,
+)
+from load_report import (  # noqa: E402
+    TARGET_CLIENTS,
+    busy_table,
+    get_table,
+    post_table,
+    verdicts,
+)
+
 SURVEY = Path(sys.executable).parent / "survey"
-TARGET_RATE = 1_000.0  # accepted submissions per second
-TARGET_P99_MS = 150.0
-TARGET_SHARE = 0.40
-TARGET_CLIENTS = 100
-
-
-# ---------------------------------------------------------------------------------------------
-# Machine and processes
-
-
-def machine() -> str:
-    """nproc, CPU model, memory, Python, uvicorn and its loop/HTTP implementation, wrk."""
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    memory = ""
-    with contextlib.suppress(OSError, ValueError, IndexError):
-        kib = int(Path("/proc/meminfo").read_text().split()[1])
-        memory = f", {kib / 1024 / 1024:.1f} GiB RAM"
-    import uvicorn
-
-    extras = []
-    for name in ("uvloop", "httptools"):
-        try:
-            module = __import__(name)
-            extras.append(f"{name} {getattr(module, '__version__', '?')}")
-        except ImportError:
-            extras.append(f"no {name}")
-    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
-    wrk_version = (wrk.stdout or wrk.stderr).split("[")[0].strip() or "wrk"
-    return (
-        f"{os.cpu_count()} CPUs (nproc {_nproc()}), {model}{memory}, "
-        f"Python {platform.python_version()}, uvicorn {uvicorn.__version__} "
-        f"({', '.join(extras)}), {wrk_version}"
-    )
-
-
-def _nproc() -> str:
-    result = subprocess.run(["nproc"], capture_output=True, text=True)
-    return result.stdout.strip() or "?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def clean_env(extra: dict[str, str]) -> dict[str, str]:
-    """This environment without any SURVEY_ setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Server:
-    """A server we started, in its own process group (so its workers stop with it)."""
-
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)  # the group is ours: start_new_session
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-
-def start_server(name: str, argv: list[str], env: dict[str, str], logs: Path) -> Server:
-    port = free_port()
-    log = logs / f"{name}.log"
-    handle = log.open("wb")
-    process = subprocess.Popen(
-        [*argv, "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    handle.close()
-    return Server(name, port, process, log)
-
-
-def wait_ready(server: Server, path: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited:\n{server.log.read_text()[-3000:]}")
-        with contextlib.suppress(urllib.error.URLError, ConnectionError, TimeoutError):
-            with urllib.request.urlopen(server.url + path, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        time.sleep(0.3)
-    raise RuntimeError(f"{server.name} not ready after {timeout:.0f} s")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,79 +223,7 @@ def post_once(base: str, code: str, body: str) -> tuple[int, str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# wrk
-
-
-@dataclass
-class Round:
-    """One wrk run, as its report.lua done() printed it."""
-
-    requests: int
-    seconds: float
-    statuses: dict[str, int]
-    errors: dict[str, int]
-    p50_ms: float
-    p99_ms: float
-    accepted: int | None = None  # rows added (POST rounds on the real app)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def count(self, status: str) -> int:
-        return self.statuses.get(status, 0)
-
-    def others(self, expected: str) -> int:
-        """Responses with another status than ``expected``, plus socket errors and timeouts."""
-        wrong = sum(n for s, n in self.statuses.items() if s != expected)
-        sockets = sum(v for k, v in self.errors.items() if k != "status")
-        return wrong + sockets
-
-    def other_text(self, expected: str) -> str:
-        parts = [f"{n} × {s}" for s, n in sorted(self.statuses.items()) if s != expected]
-        parts += [f"{v} {k}" for k, v in self.errors.items() if k != "status" and v]
-        return ", ".join(parts) if parts else "0"
-
-
-STAGGER_MS = 500  # --stagger-ms default: each client's first request waits a random 0..this
-
-
-def run_wrk(
-    url: str, script: str, args: list[str], connections: int, threads: int, seconds: float
-) -> Round:
-    threads = min(threads, connections)
-    # report.lua's staggered start (WRK_STAGGER_MS, set by main from --stagger-ms) needs the
-    # connections of one thread: wrk gives each thread connections // threads.
-    env = {**os.environ, "WRK_FIRST": str(connections // threads)}
-    argv = [
-        "wrk",
-        f"-t{threads}",
-        f"-c{connections}",
-        f"-d{seconds:g}s",
-        "--timeout",
-        "30s",
-        "-s",
-        str(WRK_DIR / script),
-        url,
-        "--",
-        *args,
-    ]
-    result = subprocess.run(argv, capture_output=True, text=True, check=True, env=env)
-    line = next((x for x in result.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk printed no WRK_JSON line:\n{result.stdout}\n{result.stderr}")
-    data = json.loads(line.removeprefix("WRK_JSON "))
-    return Round(
-        requests=data["requests"],
-        seconds=data["duration_us"] / 1e6,
-        statuses=data["statuses"],
-        errors=data["errors"],
-        p50_ms=data["latency_us"]["p50"] / 1000,
-        p99_ms=data["latency_us"]["p99"] / 1000,
-    )
-
-
-def run_prefix() -> str:
-    """A submission_id prefix unique to one wrk run ([A-Za-z0-9], 12 characters)."""
-    alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(12))
+# Rounds
 
 
 def post_round(
@@ -417,87 +248,6 @@ def post_round(
 
 def get_round(url: str, target: Target, connections: int, threads: int, seconds: float) -> Round:
     return run_wrk(url, "form_page.lua", [str(target.codes)], connections, threads, seconds)
-
-
-# ---------------------------------------------------------------------------------------------
-# Report
-
-
-def fmt_rate(value: float) -> str:
-    return f"{value:,.0f}"
-
-
-def post_table(rows: list[tuple[str, int, Round, Round]]) -> list[str]:
-    lines = [
-        "| db | clients | accepted/s | 303/s | p50 ms | p99 ms | not 303 | bare req/s | "
-        "bare p99 ms | share of ceiling |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
-    ]
-    for kind, clients, ours, bare in rows:
-        assert ours.accepted is not None
-        accepted = ours.accepted / ours.seconds
-        ceiling = bare.count("303") / bare.seconds
-        answered = ours.count("303") / ours.seconds
-        lines.append(
-            f"| {kind} | {clients} | {fmt_rate(accepted)} | {fmt_rate(answered)}"
-            f" | {ours.p50_ms:.1f} | {ours.p99_ms:.1f} | {ours.other_text('303')}"
-            f" | {fmt_rate(ceiling)} | {bare.p99_ms:.1f} | {accepted / ceiling:.1%} |"
-        )
-    return lines
-
-
-def get_table(rows: list[tuple[str, int, Round, Round]]) -> list[str]:
-    lines = [
-        "| db | clients | pages/s | p50 ms | p99 ms | not 200 | bare req/s | bare p99 ms | "
-        "share of ceiling |",
-        "|---|---:|---:|---:|---:|---|---:|---:|---:|",
-    ]
-    for kind, clients, ours, bare in rows:
-        rate = ours.count("200") / ours.seconds
-        ceiling = bare.count("200") / bare.seconds
-        lines.append(
-            f"| {kind} | {clients} | {fmt_rate(rate)} | {ours.p50_ms:.1f} | {ours.p99_ms:.1f}"
-            f" | {ours.other_text('200')} | {fmt_rate(ceiling)} | {bare.p99_ms:.1f}"
-            f" | {rate / ceiling:.1%} |"
-        )
-    return lines
-
-
-def busy_table(rows: list[tuple[int, Round, Round | None]]) -> list[str]:
-    lines = [
-        "| clients | POST req/s | POST p50 ms | POST p99 ms | GET req/s | GET p50 ms "
-        "| GET p99 ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for clients, post, get in rows:
-        cells = [fmt_rate(post.count("303") / post.seconds), f"{post.p50_ms:.1f}"]
-        cells += [f"{post.p99_ms:.1f}"]
-        if get is not None:
-            cells += [fmt_rate(get.count("200") / get.seconds), f"{get.p50_ms:.1f}"]
-            cells += [f"{get.p99_ms:.1f}"]
-        else:
-            cells += ["—"] * 3
-        lines.append(f"| {clients} | " + " | ".join(cells) + " |")
-    return lines
-
-
-def verdicts(rows: list[tuple[str, int, Round, Round]]) -> tuple[list[str], bool]:
-    lines, met = [], True
-    for kind, clients, ours, bare in rows:
-        if clients != TARGET_CLIENTS:
-            continue
-        assert ours.accepted is not None
-        rate = ours.accepted / ours.seconds
-        share = rate / (bare.count("303") / bare.seconds)
-        checks = [
-            (f"{fmt_rate(rate)} accepted/s >= {TARGET_RATE:,.0f}", rate >= TARGET_RATE),
-            (f"p99 {ours.p99_ms:.0f} ms < {TARGET_P99_MS:.0f} ms", ours.p99_ms < TARGET_P99_MS),
-            (f"{share:.1%} of the ceiling >= {TARGET_SHARE:.0%}", share >= TARGET_SHARE),
-        ]
-        for text, ok in checks:
-            met &= ok
-            lines.append(f"- {kind}, {clients} clients: {text}: {'met' if ok else 'MISSED'}")
-    return lines, met
 
 
 # ---------------------------------------------------------------------------------------------
