@@ -4,81 +4,40 @@ Each chart function returns a :class:`Chart`: the SVG to inline in the page (it 
 container and carries ``role="img"``, ``<title>`` and ``<desc>``), its title, and ``rows``, the
 plotted numbers, so the template can put the same figures in a table beside the chart.
 Captions and axis labels come from the caller, already translated; numbers are written with a
-decimal comma in Vietnamese and a point in English.
+decimal comma in Vietnamese and a point in English. Matplotlib's settings and the SVG made fit
+to inline are in ``survey_service/chart_svg.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import math
-import re
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
-from xml.sax.saxutils import escape
 
 import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from survey_service import i18n
-
-WIDTH_PX = 360  # designed for a phone; the SVG scales with its container
-MAX_WIDTH_PX = 540  # beyond this the text would grow past body size on a desktop
-ROW_IN = 0.22  # height of one unit's row, in inches at 96 dpi (~21 px)
-LABEL_CHARS = 28
-COLORMAP = "cividis"  # sequential and readable with every common colour-vision deficiency
-
-# Colours of static/app.css; the SVG refers to the CSS variables with these as fallbacks.
-BRAND, INK, MUTED, LINE = "#0b5394", "#1a1a1a", "#555555", "#c8ccd2"
-ACCENT = "#d55e00"  # Okabe-Ito vermilion: the highlighted unit and falls, distinct from BRAND
-_CSS_VARS = {BRAND: "--brand", INK: "--ink", MUTED: "--muted", LINE: "--line"}
-
-_RC: dict[Any, Any] = {
-    "svg.fonttype": "none",  # text stays text: searchable, selectable, small
-    "svg.hashsalt": "par-survey",  # stable clip-path ids, so output is byte-identical
-    "font.family": ["sans-serif"],
-    "font.sans-serif": ["DejaVu Sans"],  # covers Vietnamese; browsers fall back to sans-serif
-    "font.size": 8.5,
-    "text.parse_math": False,  # a "$" in a unit name is not TeX
-    "text.color": INK,
-    "axes.labelcolor": INK,
-    "axes.edgecolor": LINE,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.facecolor": "none",
-    "xtick.color": MUTED,
-    "ytick.color": MUTED,
-    "xtick.labelcolor": INK,
-    "ytick.labelcolor": INK,
-    "grid.color": LINE,
-    "grid.linewidth": 0.6,
-    "legend.frameon": False,
-    "legend.fontsize": 8,
-}
-# rcParams are process-global and matplotlib is not thread-safe: one chart at a time.
-_LOCK = threading.Lock()
+from survey_service.chart_svg import (
+    ACCENT,
+    BRAND,
+    COLORMAP,
+    INK,
+    LABEL_CHARS,
+    LINE,
+    MUTED,
+    ROW_IN,
+    Chart,
+    make_chart,
+    render,
+)
 
 _MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-
-
-@dataclass(frozen=True, slots=True)
-class Chart:
-    """An SVG chart with the numbers it plots, for the table beside it."""
-
-    svg: str
-    title: str
-    rows: list[tuple[Any, ...]]  # each chart function documents its row shape
-    desc: str = ""
-    key: str = ""  # the SVG root's id; every id inside it starts with this
 
 
 def format_number(value: float | None, lang: str, digits: int = 1) -> str:
@@ -113,83 +72,6 @@ def _tick_formatter(lang: str) -> FuncFormatter:
         return format_number(x, lang, digits)
 
     return FuncFormatter(fmt)
-
-
-def _key(kind: str, title: str, data: object) -> str:
-    """A stable id for a chart, so two charts on one page never share ids."""
-    digest = hashlib.sha256(repr((kind, title, data)).encode()).hexdigest()
-    return f"chart-{kind}-{digest[:8]}"
-
-
-def _render(height_in: float, draw: Callable[[Axes], None]) -> str:
-    """Run ``draw`` on a fresh figure ``WIDTH_PX`` wide and return matplotlib's SVG."""
-    buffer = io.StringIO()
-    with _LOCK, matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_PX / 96, height_in), layout="constrained")
-        draw(fig.add_subplot())
-        fig.savefig(buffer, format="svg", transparent=True, metadata={"Date": None})
-    return buffer.getvalue()
-
-
-def _tag_ids(key: str) -> Callable[[re.Match[str]], str]:
-    def fix(tag: re.Match[str]) -> str:
-        text = re.sub(r'(\s)id="', rf'\1id="{key}-', tag.group(0))
-        text = re.sub(r"(\d\.\d\d)\d+", r"\1", text)  # 0.01 pt is plenty; a third smaller
-        text = re.sub(r' transform="rotate\(-0 [^"]*\)"', "", text)  # a no-op on every label
-        text = re.sub(r" *\n\s*", " ", text)  # path data one line per path
-        text = re.sub(r"url\(#", f"url(#{key}-", text)
-        text = re.sub(r'href="#', f'href="#{key}-', text)
-        for colour, var in _CSS_VARS.items():
-            text = text.replace(f": {colour}", f": var({var}, {colour})")
-        return text
-
-    return fix
-
-
-def accessible_svg(svg: str, *, key: str, title: str, desc: str) -> str:
-    """Matplotlib's SVG made fit to inline: scalable, ids prefixed, titled for screen readers."""
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
-    svg = re.sub(r' id="[\w.]+_\d+"', "", svg)  # matplotlib's own ids ("text_12"): unused
-    # Tags only, so unit names that happen to contain 'id="' are left alone.
-    svg = re.sub(r"<[^<>]+>", _tag_ids(key), svg)
-    svg = re.sub(r">\s+<", ">\n<", re.sub(r"<g>\s*(<g/>)?\s*</g>", "", svg))
-    # The app's Content-Security-Policy allows no inline styles (style-src 'self'): every
-    # style attribute becomes presentation attributes, which CSP does not govern, and
-    # matplotlib's one style rule becomes attributes inherited from the root.
-    svg = re.sub(r'\s*<style type="text/css">.*?</style>', "", svg, count=1, flags=re.S)
-    svg = re.sub(r' style="([^"]*)"', _presentation, svg)
-    view_box = re.search(r'viewBox="([^"]+)"', svg)
-    assert view_box is not None  # matplotlib always writes one
-    root = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
-        f' version="1.1" id="{key}" class="chart-svg" viewBox="{view_box.group(1)}"'
-        f' width="100%" stroke-linejoin="round" stroke-linecap="butt" role="img"'
-        f' aria-labelledby="{key}-title {key}-desc">\n'
-        f' <title id="{key}-title">{escape(title)}</title>\n'
-        f' <desc id="{key}-desc">{escape(desc)}</desc>'
-    )
-    return root + svg[svg.index(">") + 1 :]
-
-
-def _presentation(match: re.Match[str]) -> str:
-    """``style="fill: var(--brand, #0b5394); stroke-width: 1"`` as ``fill="#0b5394"
-    stroke-width="1"``: CSS custom properties do not work in attributes, so their fallback."""
-    attributes = []
-    for part in match.group(1).split(";"):
-        name, sep, value = part.partition(":")
-        if not sep:
-            continue
-        value = re.sub(r"var\(--[\w-]+,\s*([^)]+)\)", r"\1", value.strip())
-        attributes.append(f' {name.strip()}="{value}"')
-    return "".join(attributes)
-
-
-def _chart(
-    kind: str, *, title: str, desc: str, rows: list[tuple[Any, ...]], svg: str, key: str | None
-) -> Chart:
-    key = key or _key(kind, title, rows)
-    return Chart(accessible_svg(svg, key=key, title=title, desc=desc), title, rows, desc, key)
 
 
 def _unit_axis(ax: Axes, labels: Sequence[str], highlight: str | None = None) -> None:
@@ -264,7 +146,7 @@ def interval_chart(
             )
             _legend(ax)
 
-    svg = _render(_height(len(shown), 0.9 + 0.25 * (len(shown) > 25)), draw)
+    svg = render(_height(len(shown), 0.9 + 0.25 * (len(shown) > 25)), draw)
     table = [(*r, "shown") for r in shown] + hidden
     if desc is None:
         desc = _text("interval", lang, n=len(shown)) + (_text("sorted", lang) if sort else "")
@@ -285,7 +167,7 @@ def interval_chart(
         if hidden:
             desc += _text("hidden", lang, n=len(hidden))
         desc += _text("table", lang)
-    return _chart("interval", title=title, desc=desc, rows=table, svg=svg, key=key)
+    return make_chart("interval", title=title, desc=desc, rows=table, svg=svg, key=key)
 
 
 def _cell(ax: Axes, r: int, c: int, value: float | None, *, lang: str, digits: int) -> None:
@@ -376,7 +258,9 @@ def heatmap(
     table = [(unit, *row) for unit, row in zip(units, values, strict=True)]
     if desc is None:
         desc = _text("heatmap", lang, units=len(units), dims=len(dimensions)) + _text("table", lang)
-    return _chart("heatmap", title=title, desc=desc, rows=table, svg=_render(height, draw), key=key)
+    return make_chart(
+        "heatmap", title=title, desc=desc, rows=table, svg=render(height, draw), key=key
+    )
 
 
 def distribution(
@@ -418,8 +302,8 @@ def distribution(
     if desc is None:
         desc = _text("distribution", lang, total=format_number(total, lang, 0), k=len(labels))
         desc += _text("table", lang)
-    svg = _render(_height(len(labels), 0.25) + 0.1, draw)
-    return _chart("distribution", title=title, desc=desc, rows=table, svg=svg, key=key)
+    svg = render(_height(len(labels), 0.25) + 0.1, draw)
+    return make_chart("distribution", title=title, desc=desc, rows=table, svg=svg, key=key)
 
 
 def daily_counts(
@@ -483,7 +367,7 @@ def daily_counts(
         if target_per_day is not None:
             desc += _text("target", lang, value=_tick_formatter(lang)(target_per_day))
         desc += _text("table", lang)
-    return _chart("daily", title=title, desc=desc, rows=table, svg=_render(2.4, draw), key=key)
+    return make_chart("daily", title=title, desc=desc, rows=table, svg=render(2.4, draw), key=key)
 
 
 def change_chart(
@@ -531,5 +415,5 @@ def change_chart(
     if desc is None:
         desc = _text("change", lang, n=len(shown), before=periods[0], after=periods[1])
         desc += (_text("hidden", lang, n=len(hidden)) if hidden else "") + _text("table", lang)
-    svg = _render(_height(len(shown), 1.15 + 0.25 * (len(shown) > 25)), draw)
-    return _chart("change", title=title, desc=desc, rows=table, svg=svg, key=key)
+    svg = render(_height(len(shown), 1.15 + 0.25 * (len(shown) > 25)), draw)
+    return make_chart("change", title=title, desc=desc, rows=table, svg=svg, key=key)
