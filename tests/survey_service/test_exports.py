@@ -19,6 +19,7 @@ from survey_service import cli, db, errors
 from survey_service.models import AuditEntry, Role
 from survey_service.services import analysis as analysis_service
 from survey_service.services import campaigns as campaign_service
+from survey_service.services import export_variables
 from survey_service.services import exports as export_service
 from survey_service.services import par as par_service
 from survey_service.services import questionnaires as questionnaire_service
@@ -279,7 +280,7 @@ def test_par_export_flattens_areas_and_json_has_components(engine: Engine, tmp_p
     rows = _csv_rows(_export(engine, world, "par", "csv", tmp_path))
     assert [r["unit_code"] for r in rows] == [r["unit_code"] for r in results]
     area, (points, maximum) = next(iter(results[0]["areas"].items()))
-    name = export_service._safe_name(f"area_{area}")
+    name = export_variables._safe_name(f"area_{area}")
     assert float(rows[0][f"{name}_max"]) == pytest.approx(maximum)
     assert float(rows[0][name] or 0) == pytest.approx(points or 0)
     payload = json.loads(_export(engine, world, "par", "json", tmp_path).read_text())
