@@ -64,9 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from survey_service import demo
 
     settings = _settings()
-    url = settings.resolved_database_url
-    db.upgrade(url)
-    engine = db.make_engine(url)
+    engine = db.migrated_engine(settings.resolved_database_url)
     if args.if_empty and not demo.is_empty(engine):
         print("The database has data already; the demo was not added again.")
         password = demo.stored_demo_password(settings)
@@ -108,9 +106,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         if password != getpass.getpass("Repeat password: "):
             print("error: the passwords differ", file=sys.stderr)
             return 2
-    settings = _settings()
-    db.upgrade(settings.resolved_database_url)
-    engine = db.make_engine(settings.resolved_database_url)
+    engine = db.migrated_engine(_settings().resolved_database_url)
     with db.session_scope(engine) as session:
         user = user_service.create_user(
             session=session, email=args.email, password=password, role=Role(args.role)
@@ -242,9 +238,7 @@ def cmd_frame_import(args: argparse.Namespace) -> int:
     mapping = _mapping(args.map)
     if mapping is None:
         return 2
-    settings = _settings()
-    db.upgrade(settings.resolved_database_url)
-    engine = db.make_engine(settings.resolved_database_url)
+    engine = db.migrated_engine(_settings().resolved_database_url)
     with db.session_scope(engine) as session:
         campaign = campaign_service.get_campaign(session=session, campaign_id=args.campaign)
         report = frame_service.import_frame(

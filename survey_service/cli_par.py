@@ -13,9 +13,7 @@ from survey_service.settings import Settings
 
 
 def _engine() -> Any:
-    settings = Settings()
-    db.upgrade(settings.resolved_database_url)
-    return db.make_engine(settings.resolved_database_url)
+    return db.migrated_engine(Settings().resolved_database_url)
 
 
 def known_subindices() -> dict[str, set[str]]:

@@ -88,9 +88,7 @@ def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
     questionnaire = _checked_definition(args.file)
     if questionnaire is None:
         return 1
-    settings = Settings()
-    db.upgrade(settings.resolved_database_url)
-    engine = db.make_engine(settings.resolved_database_url)
+    engine = db.migrated_engine(Settings().resolved_database_url)
     with db.session_scope(engine) as session:
         version = questionnaire_service.ensure_version(session=session, questionnaire=questionnaire)
         print(

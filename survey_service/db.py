@@ -66,3 +66,9 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema at ``url`` up to ``revision`` (the newest by default)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def migrated_engine(url: str) -> Engine:
+    """The schema at ``url`` brought up to date, then an engine on it (how commands start)."""
+    upgrade(url)
+    return make_engine(url)

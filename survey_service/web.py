@@ -21,19 +21,15 @@ _env = jinja2.Environment(
 templates = Jinja2Templates(env=_env)
 
 
-def compile_public_templates() -> list[str]:
+def compile_public_templates() -> None:
     """Compile the public pages' templates now (some 100 ms), not on the first requests.
 
     For a worker started at a peak (:func:`survey_service.app.create_served_app`): Jinja
     compiles a template on its first use, and the first form page requests, arriving together
     in many threads, each compiled the same ones (the form's questions alone take 60 ms).
-    Returns the names compiled.
     """
-    names = _env.list_templates(filter_func=lambda name: name.startswith("public/"))
-    names.append("base.html")
-    for name in names:
+    for name in [*_env.list_templates(filter_func=lambda n: n.startswith("public/")), "base.html"]:
         _env.get_template(name)
-    return names
 
 
 def request_language(request: Request) -> str:

@@ -303,6 +303,15 @@ def _blank(cells: list[str]) -> bool:
     return not "".join(cells).strip()
 
 
+def held_ids(frame_ids: list[int], external_ids: list[str]) -> Any:
+    """The query of those of ``external_ids`` that the frames ``frame_ids`` hold, each once."""
+    return (
+        select(FrameRow.external_id)
+        .distinct()
+        .where(col(FrameRow.frame_id).in_(frame_ids), col(FrameRow.external_id).in_(external_ids))
+    )
+
+
 @dataclass
 class _Check:
     """The first pass: every row checked, errors kept up to a limit and all of them counted."""
@@ -344,14 +353,7 @@ class _Check:
     def look_up_earlier(self) -> None:
         """Refuse ids that an earlier frame of the same campaign and audience holds."""
         if self.pending:
-            query = (
-                select(FrameRow.external_id)
-                .distinct()
-                .where(
-                    col(FrameRow.frame_id).in_(self.earlier),
-                    col(FrameRow.external_id).in_(list(self.pending)),
-                )
-            )
+            query = held_ids(self.earlier, list(self.pending))
             for external_id in self.session.exec(query):
                 problem = f"External id {external_id!r} is in an earlier frame of the campaign."
                 self.add(self.pending[external_id], self.layout.id_column, problem)

@@ -36,6 +36,7 @@ from survey_service.services.frame_files import (
     _layout,
     _numbered,
     _Unreadable,
+    held_ids,
 )
 
 __all__ = ["ImportReport", "RowError", "import_frame", "list_frames", "purge_contacts"]
@@ -182,12 +183,7 @@ def _store(session: Session, frame: Frame, path: Path, check: _Check) -> int:
 
 
 def _refuse_ids_in(session: Session, frames: list[int], external_ids: list[str]) -> None:
-    query = (
-        select(FrameRow.external_id)
-        .where(col(FrameRow.frame_id).in_(frames), col(FrameRow.external_id).in_(external_ids))
-        .limit(1)
-    )
-    taken = session.exec(query).first()
+    taken = session.exec(held_ids(frames, external_ids).limit(1)).first()
     if taken is not None:
         raise errors.Conflict(
             f"Một lần nhập khác của cùng chiến dịch và đối tượng vừa xong trong lúc nhập và đã có"
